@@ -1,0 +1,135 @@
+/*
+ * Login name splitting: see ac_name.h for the rules.
+ */
+#include <string.h>
+
+#include "ac_name.h"
+
+/*
+ * Length of the UTF-8 sequence starting at s[0..n), or 0 when it is not a
+ * well-formed, shortest-form, non-surrogate sequence (RFC 3629).
+ */
+static apr_size_t utf8_seq_len(const unsigned char *s, apr_size_t n)
+{
+    unsigned char c = s[0];
+    apr_size_t need, i;
+    unsigned char lo = 0x80, hi = 0xBF;
+
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF)
+        need = 2;
+    else if (c >= 0xE0 && c <= 0xEF) {
+        need = 3;
+        if (c == 0xE0)
+            lo = 0xA0;          /* no overlong forms */
+        else if (c == 0xED)
+            hi = 0x9F;          /* no UTF-16 surrogates */
+    }
+    else if (c >= 0xF0 && c <= 0xF4) {
+        need = 4;
+        if (c == 0xF0)
+            lo = 0x90;
+        else if (c == 0xF4)
+            hi = 0x8F;          /* nothing above U+10FFFF */
+    }
+    else
+        return 0;
+
+    if (n < need)
+        return 0;
+    if (s[1] < lo || s[1] > hi)
+        return 0;
+    for (i = 2; i < need; i++) {
+        if (s[i] < 0x80 || s[i] > 0xBF)
+            return 0;
+    }
+    return need;
+}
+
+apr_status_t ac_name_split(const char *name, apr_size_t len,
+                           const char *default_domain, ac_name_t *out,
+                           const char **why)
+{
+    const unsigned char *s = (const unsigned char *)name;
+    apr_size_t i = 0, bs = len, at = len;
+    int nbs = 0, nat = 0;
+
+    if (len == 0) {
+        *why = "empty user name";
+        return APR_EINVAL;
+    }
+    if (len > AC_NAME_MAX) {
+        *why = "user name too long";
+        return APR_EINVAL;
+    }
+    while (i < len) {
+        apr_size_t n = utf8_seq_len(s + i, len - i);
+
+        if (n == 0) {
+            *why = "user name is not valid UTF-8";
+            return APR_EINVAL;
+        }
+        if (n == 1) {
+            if (s[i] < 0x20 || s[i] == 0x7F) {
+                *why = "control character in user name";
+                return APR_EINVAL;
+            }
+            if (s[i] == '\\') {
+                bs = i;
+                nbs++;
+            }
+            else if (s[i] == '@') {
+                at = i;
+                nat++;
+            }
+        }
+        i += n;
+    }
+    if (nbs + nat > 1) {
+        *why = "more than one '\\' or '@' in user name";
+        return APR_EINVAL;
+    }
+    if (nbs) {
+        if (bs == 0 || bs == len - 1) {
+            *why = "'\\' at the edge of user name";
+            return APR_EINVAL;
+        }
+        out->domain = name;
+        out->domain_len = bs;
+        out->user = name + bs + 1;
+        out->user_len = len - bs - 1;
+        out->form = AC_NAME_DOWNLEVEL;
+    }
+    else if (nat) {
+        if (at == 0 || at == len - 1) {
+            *why = "'@' at the edge of user name";
+            return APR_EINVAL;
+        }
+        out->user = name;
+        out->user_len = at;
+        out->domain = name + at + 1;
+        out->domain_len = len - at - 1;
+        out->form = AC_NAME_UPN;
+    }
+    else {
+        out->user = name;
+        out->user_len = len;
+        out->domain = default_domain ? default_domain : "";
+        out->domain_len = strlen(out->domain);
+        out->form = AC_NAME_PLAIN;
+    }
+    return APR_SUCCESS;
+}
+
+const char *ac_name_form_str(ac_name_form_e form)
+{
+    switch (form) {
+    case AC_NAME_DOWNLEVEL:
+        return "down-level";
+    case AC_NAME_UPN:
+        return "upn";
+    default:
+        return "plain";
+    }
+}

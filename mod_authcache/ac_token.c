@@ -1,0 +1,196 @@
+/*
+ * Cache keys and cached access tokens: see ac_token.h.
+ */
+#include <string.h>
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "ac_token.h"
+
+struct ac_keyring {
+    /*
+     * An HMAC context keyed with the secret. It is only ever copied (by
+     * ac_mac_create), so threads can share it.
+     */
+    EVP_MAC_CTX *keyed;
+};
+
+struct ac_mac {
+    EVP_MAC_CTX *ctx;           /* a copy of the keyring's, reused */
+};
+
+static apr_status_t mac_ctx_cleanup(void *data)
+{
+    EVP_MAC_CTX **ctx = data;
+
+    EVP_MAC_CTX_free(*ctx);
+    *ctx = NULL;
+    return APR_SUCCESS;
+}
+
+apr_status_t ac_keyring_create(ac_keyring_t **out, const unsigned char *secret,
+                               apr_size_t len, apr_pool_t *p)
+{
+    ac_keyring_t *kr;
+    EVP_MAC *mac;
+    OSSL_PARAM params[2];
+
+    if (len < AC_SECRET_MIN)
+        return APR_EINVAL;
+    mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    if (!mac)
+        return APR_ENOTIMPL;
+    kr = apr_pcalloc(p, sizeof(*kr));
+    kr->keyed = EVP_MAC_CTX_new(mac);
+    EVP_MAC_free(mac);
+    if (!kr->keyed)
+        return APR_ENOMEM;
+    apr_pool_cleanup_register(p, &kr->keyed, mac_ctx_cleanup,
+                              apr_pool_cleanup_null);
+
+    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+                                                 (char *)"SHA256", 0);
+    params[1] = OSSL_PARAM_construct_end();
+    if (!EVP_MAC_init(kr->keyed, secret, len, params))
+        return APR_EGENERAL;
+    *out = kr;
+    return APR_SUCCESS;
+}
+
+apr_status_t ac_mac_create(ac_mac_t **out, const ac_keyring_t *kr,
+                           apr_pool_t *p)
+{
+    ac_mac_t *m = apr_palloc(p, sizeof(*m));
+
+    m->ctx = EVP_MAC_CTX_dup(kr->keyed);
+    if (!m->ctx)
+        return APR_ENOMEM;
+    apr_pool_cleanup_register(p, &m->ctx, mac_ctx_cleanup,
+                              apr_pool_cleanup_null);
+    *out = m;
+    return APR_SUCCESS;
+}
+
+typedef struct {
+    const void *data;
+    apr_size_t len;
+} mac_part;
+
+/*
+ * HMAC over the parts, each preceded by its 4-byte big-endian length so
+ * that no two different lists of parts hash the same bytes.
+ */
+static apr_status_t mac_parts(ac_mac_t *m, const mac_part *parts,
+                              int nparts, unsigned char out[AC_MAC_LEN])
+{
+    size_t outlen = 0;
+    int i;
+    /* a NULL key restarts the MAC with the key it already holds */
+    int ok = EVP_MAC_init(m->ctx, NULL, 0, NULL);
+
+    for (i = 0; ok && i < nparts; i++) {
+        unsigned char be[4];
+        apr_size_t n = parts[i].len;
+
+        be[0] = (unsigned char)(n >> 24);
+        be[1] = (unsigned char)(n >> 16);
+        be[2] = (unsigned char)(n >> 8);
+        be[3] = (unsigned char)n;
+        ok = EVP_MAC_update(m->ctx, be, sizeof(be))
+             && EVP_MAC_update(m->ctx, parts[i].data, n);
+    }
+    ok = ok && EVP_MAC_final(m->ctx, out, &outlen, AC_MAC_LEN)
+         && outlen == AC_MAC_LEN;
+    return ok ? APR_SUCCESS : APR_EGENERAL;
+}
+
+apr_status_t ac_cache_key(ac_mac_t *m, const char *context,
+                          const ac_name_t *name, unsigned char key[AC_KEY_LEN])
+{
+    unsigned char form = (unsigned char)name->form;
+    mac_part parts[] = {
+        { "authcache-key-v1", 16 },
+        { context, strlen(context) },
+        { &form, 1 },
+        { name->domain, name->domain_len },
+        { name->user, name->user_len },
+    };
+
+    return mac_parts(m, parts, 5, key);
+}
+
+static apr_status_t password_mac(ac_mac_t *m,
+                                 const unsigned char key[AC_KEY_LEN],
+                                 const char *pw, apr_size_t pwlen,
+                                 const unsigned char salt[AC_SALT_LEN],
+                                 unsigned char out[AC_MAC_LEN])
+{
+    mac_part parts[] = {
+        { "authcache-pw-v1", 15 },
+        { key, AC_KEY_LEN },
+        { salt, AC_SALT_LEN },
+        { pw, pwlen },
+    };
+
+    return mac_parts(m, parts, 4, out);
+}
+
+apr_status_t ac_token_seal(ac_mac_t *m,
+                           const unsigned char key[AC_KEY_LEN],
+                           const char *pw, apr_size_t pwlen,
+                           const unsigned char salt[AC_SALT_LEN],
+                           apr_time_t expires, ac_token_t *t)
+{
+    memcpy(t->salt, salt, AC_SALT_LEN);
+    t->expires = expires;
+    return password_mac(m, key, pw, pwlen, t->salt, t->mac);
+}
+
+apr_status_t ac_token_check(ac_mac_t *m,
+                            const unsigned char key[AC_KEY_LEN],
+                            const char *pw, apr_size_t pwlen,
+                            const ac_token_t *t, int *match)
+{
+    unsigned char mac[AC_MAC_LEN];
+    apr_status_t rv = password_mac(m, key, pw, pwlen, t->salt, mac);
+
+    *match = rv == APR_SUCCESS && CRYPTO_memcmp(mac, t->mac, AC_MAC_LEN) == 0;
+    OPENSSL_cleanse(mac, sizeof(mac));
+    return rv;
+}
+
+/*
+ * Wire format, fixed big-endian so that a store shared by a server farm
+ * reads the same on every host: version, 3 reserved zero bytes, expiry
+ * (microseconds since the epoch, signed 64-bit), salt, MAC.
+ */
+void ac_token_encode(const ac_token_t *t, unsigned char out[AC_TOKEN_LEN])
+{
+    apr_uint64_t e = (apr_uint64_t)t->expires;
+    int i;
+
+    out[0] = AC_TOKEN_VERSION;
+    out[1] = out[2] = out[3] = 0;
+    for (i = 0; i < 8; i++)
+        out[4 + i] = (unsigned char)(e >> (56 - 8 * i));
+    memcpy(out + 12, t->salt, AC_SALT_LEN);
+    memcpy(out + 12 + AC_SALT_LEN, t->mac, AC_MAC_LEN);
+}
+
+apr_status_t ac_token_decode(const unsigned char *in, apr_size_t len,
+                             ac_token_t *t)
+{
+    apr_uint64_t e = 0;
+    int i;
+
+    if (len != AC_TOKEN_LEN || in[0] != AC_TOKEN_VERSION)
+        return APR_EINVAL;
+    for (i = 0; i < 8; i++)
+        e = (e << 8) | in[4 + i];
+    t->expires = (apr_time_t)e;
+    memcpy(t->salt, in + 12, AC_SALT_LEN);
+    memcpy(t->mac, in + 12 + AC_SALT_LEN, AC_MAC_LEN);
+    return APR_SUCCESS;
+}

@@ -1,0 +1,77 @@
+/*
+ * Cache keys and cached access tokens (no httpd headers).
+ *
+ * Everything is keyed with a server secret through HMAC-SHA-256:
+ * - the cache key names an entry by (context, name form, domain, user), so
+ *   a shared store (memcache, redis) sees no user names, and a store filled
+ *   under another secret is simply a miss;
+ * - the token holds HMAC(secret, key || salt || password), never the
+ *   password, and is bound to its key so it cannot be moved to another one.
+ */
+#ifndef AC_TOKEN_H
+#define AC_TOKEN_H
+
+#include "apr.h"
+#include "apr_errno.h"
+#include "apr_pools.h"
+#include "apr_time.h"
+
+#include "ac_name.h"
+
+#define AC_SECRET_MIN  32      /* bytes; also the size of a random secret */
+#define AC_KEY_LEN     32
+#define AC_SALT_LEN    16
+#define AC_MAC_LEN     32
+#define AC_TOKEN_VERSION 1
+#define AC_TOKEN_LEN   (4 + 8 + AC_SALT_LEN + AC_MAC_LEN)
+
+typedef struct ac_keyring ac_keyring_t;
+typedef struct ac_mac ac_mac_t;
+
+typedef struct {
+    apr_time_t expires;
+    unsigned char salt[AC_SALT_LEN];
+    unsigned char mac[AC_MAC_LEN];
+} ac_token_t;
+
+/*
+ * A keyring for secret[0..len) (len >= AC_SECRET_MIN), freed with pool p.
+ * The keyring may be used from several threads at once.
+ */
+apr_status_t ac_keyring_create(ac_keyring_t **out, const unsigned char *secret,
+                               apr_size_t len, apr_pool_t *p);
+
+/*
+ * A MAC context for one user at a time (e.g. one per connection): reusing
+ * it skips the allocations of a fresh context on every request. Freed
+ * with pool p.
+ */
+apr_status_t ac_mac_create(ac_mac_t **out, const ac_keyring_t *kr,
+                           apr_pool_t *p);
+
+apr_status_t ac_cache_key(ac_mac_t *m, const char *context,
+                          const ac_name_t *name, unsigned char key[AC_KEY_LEN]);
+
+/* Fills *t for password pw under key, with a caller-supplied random salt. */
+apr_status_t ac_token_seal(ac_mac_t *m,
+                           const unsigned char key[AC_KEY_LEN],
+                           const char *pw, apr_size_t pwlen,
+                           const unsigned char salt[AC_SALT_LEN],
+                           apr_time_t expires, ac_token_t *t);
+
+/*
+ * Sets *match to 1 when pw is the password t was sealed with under key.
+ * Compares the full MAC in constant time.
+ */
+apr_status_t ac_token_check(ac_mac_t *m,
+                            const unsigned char key[AC_KEY_LEN],
+                            const char *pw, apr_size_t pwlen,
+                            const ac_token_t *t, int *match);
+
+void ac_token_encode(const ac_token_t *t, unsigned char out[AC_TOKEN_LEN]);
+
+/* APR_EINVAL for a record of another length or version. */
+apr_status_t ac_token_decode(const unsigned char *in, apr_size_t len,
+                             ac_token_t *t);
+
+#endif /* AC_TOKEN_H */

@@ -1,0 +1,213 @@
+/*
+ * The "authcache" authn provider: a Basic access-token cache in front of
+ * the real providers named by AuthCacheProvider.
+ *
+ *   miss                     -> ask the backends; store only if one grants
+ *   hit, password matches    -> grant, no backend call
+ *   hit, password differs    -> ask the backends; replace the entry if one
+ *                               grants (the old password stops working at
+ *                               once), keep it if they deny
+ * Failed logins never create or evict entries.
+ */
+#include "apr_strings.h"
+#include "ap_provider.h"
+#include "http_core.h"
+#include "http_log.h"
+#include "http_request.h"
+#include "mod_auth.h"
+
+#include "mod_authcache.h"
+#include "authcache_private.h"
+
+APLOG_USE_MODULE(authcache);
+
+/*
+ * Entries of different locations and backends are kept apart unless
+ * AuthCacheContext names a shared context. The vhost is part of it because
+ * two vhosts may give the same path different backends.
+ */
+static const char *basic_context(request_rec *r,
+                                 const authcache_dir_config_rec *conf)
+{
+    if (conf->context)
+        return conf->context;
+    return apr_psprintf(r->pool, "%s:%u|%s|%s", r->server->server_hostname,
+                        (unsigned)r->server->port, conf->dir ? conf->dir : "",
+                        conf->provider_names);
+}
+
+/* Asks the backends in order, as AuthBasicProvider would. */
+static authn_status ask_backends(request_rec *r,
+                                 const authcache_dir_config_rec *conf,
+                                 const char *user, const char *password)
+{
+    const authcache_backend_rec *b =
+        (const authcache_backend_rec *)conf->providers->elts;
+    authn_status st = AUTH_USER_NOT_FOUND;
+    int i;
+
+    for (i = 0; i < conf->providers->nelts; i++) {
+        /* providers such as mod_authn_socache read this note */
+        apr_table_setn(r->notes, AUTHN_PROVIDER_NAME_NOTE, b[i].name);
+        authcache_count(AUTHCACHE_C_backend_calls);
+        st = b[i].provider->check_password(r, user, password);
+        apr_table_unset(r->notes, AUTHN_PROVIDER_NAME_NOTE);
+        if (st != AUTH_USER_NOT_FOUND)
+            break;
+    }
+    return st;
+}
+
+static void seal_and_store(request_rec *r, ac_mac_t *m,
+                           const unsigned char key[AC_KEY_LEN],
+                           const char *password, apr_interval_time_t ttl,
+                           int replacing)
+{
+    unsigned char salt[AC_SALT_LEN];
+    ac_token_t t;
+
+    if (apr_generate_random_bytes(salt, sizeof(salt)) != APR_SUCCESS
+        || ac_token_seal(m, key, password, strlen(password), salt,
+                         apr_time_now() + ttl, &t) != APR_SUCCESS) {
+        authcache_count(AUTHCACHE_C_store_errors);
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "authcache: cannot seal a token for %s", r->user);
+        return;
+    }
+    if (authcache_store_put(r, key, &t) != APR_SUCCESS) {
+        authcache_count(AUTHCACHE_C_store_errors);
+        return;
+    }
+    authcache_count(replacing ? AUTHCACHE_C_replacements : AUTHCACHE_C_stores);
+}
+
+/*
+ * Finds the token for name: the one this connection verified last when
+ * nothing was stored since (no lock, no store read), else the store's.
+ */
+static apr_status_t find_token(request_rec *r, authcache_conn_rec *cc,
+                               const char *user, const char *context,
+                               const ac_name_t *name, apr_uint32_t gen,
+                               unsigned char key[AC_KEY_LEN], ac_token_t *t,
+                               int *from_conn)
+{
+    apr_status_t rv;
+
+    *from_conn = gen && cc->basic_valid && cc->basic_generation == gen
+                 && !strcmp(cc->basic_user, user)
+                 && !strcmp(cc->basic_context, context);
+    if (*from_conn) {
+        memcpy(key, cc->basic_key, AC_KEY_LEN);
+        *t = cc->basic_token;
+        return APR_SUCCESS;
+    }
+    rv = ac_cache_key(cc->mac, context, name, key);
+    return rv == APR_SUCCESS ? authcache_store_get(r, key, t) : rv;
+}
+
+static void remember_token(authcache_conn_rec *cc, const char *user,
+                           const char *context,
+                           const unsigned char key[AC_KEY_LEN],
+                           const ac_token_t *t, apr_uint32_t gen)
+{
+    apr_pool_clear(cc->basic_pool);
+    cc->basic_user = apr_pstrdup(cc->basic_pool, user);
+    cc->basic_context = apr_pstrdup(cc->basic_pool, context);
+    memcpy(cc->basic_key, key, AC_KEY_LEN);
+    cc->basic_token = *t;
+    cc->basic_generation = gen;
+    cc->basic_valid = gen != 0;
+}
+
+static authn_status basic_check_password(request_rec *r, const char *user,
+                                         const char *password)
+{
+    authcache_dir_config_rec *conf =
+        ap_get_module_config(r->per_dir_config, &authcache_module);
+    authcache_conn_rec *cc;
+    unsigned char key[AC_KEY_LEN];
+    const char *context = NULL, *why;
+    ac_name_t name;
+    ac_token_t t;
+    apr_uint32_t gen = 0;
+    int found = 0, match = 0, from_conn = 0;
+    apr_status_t rv;
+    authn_status st;
+
+    if (!conf->providers->nelts) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "authcache: AuthBasicProvider authcache needs "
+                      "AuthCacheProvider (e.g. AuthCacheProvider file) "
+                      "for %s", r->uri);
+        return AUTH_GENERAL_ERROR;
+    }
+    if (ac_name_split(user, strlen(user), conf->default_domain, &name, &why)
+        != APR_SUCCESS) {
+        authcache_count(AUTHCACHE_C_bad_names);
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "authcache: refusing login for %s: %s", r->uri, why);
+        return AUTH_DENIED;
+    }
+
+    cc = conf->basic_ttl > 0 ? authcache_conn(r) : NULL;
+    if (cc) {
+        /* read before the store, so a later store shows as a change */
+        gen = authcache_store_generation();
+        context = basic_context(r, conf);
+        rv = find_token(r, cc, user, context, &name, gen, key, &t,
+                        &from_conn);
+        if (rv == APR_SUCCESS && t.expires <= apr_time_now()) {
+            /* the store may keep it a little longer; we never use it */
+            authcache_count(AUTHCACHE_C_basic_expired);
+            cc->basic_valid = 0;
+            rv = APR_NOTFOUND;
+        }
+        if (rv == APR_SUCCESS) {
+            found = 1;
+            rv = ac_token_check(cc->mac, key, password, strlen(password), &t,
+                                &match);
+        }
+        if (rv != APR_SUCCESS && !APR_STATUS_IS_NOTFOUND(rv))
+            authcache_count(AUTHCACHE_C_store_errors);
+    }
+
+    if (match) {
+        authcache_count(AUTHCACHE_C_basic_hits);
+        if (!from_conn)
+            remember_token(cc, user, context, key, &t, gen);
+        ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r,
+                      "authcache: %s served from the cache", user);
+        st = AUTH_GRANTED;
+    }
+    else {
+        if (cc)
+            authcache_count(found ? AUTHCACHE_C_basic_mismatch
+                                  : AUTHCACHE_C_basic_misses);
+        st = ask_backends(r, conf, user, password);
+        if (st == AUTH_GRANTED && cc)
+            seal_and_store(r, cc->mac, key, password, conf->basic_ttl, found);
+        else if (st != AUTH_GRANTED)
+            authcache_count(AUTHCACHE_C_denials);
+    }
+
+    if (st == AUTH_GRANTED)
+        authcache_notes_set(r, match, AUTHCACHE_SOURCE_BASIC,
+                            apr_pstrmemdup(r->pool, name.user, name.user_len),
+                            apr_pstrmemdup(r->pool, name.domain,
+                                           name.domain_len));
+    return st;
+}
+
+static const authn_provider authcache_basic_provider = {
+    &basic_check_password,
+    NULL,   /* Digest realm hashes are not cached here */
+};
+
+void authcache_basic_register_hooks(apr_pool_t *p)
+{
+    ap_register_auth_provider(p, AUTHN_PROVIDER_GROUP,
+                              AUTHCACHE_PROVIDER_NAME,
+                              AUTHN_PROVIDER_VERSION,
+                              &authcache_basic_provider,
+                              AP_AUTH_INTERNAL_PER_CONF);
+}

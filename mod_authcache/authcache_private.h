@@ -1,0 +1,151 @@
+/*
+ * Declarations shared by mod_authcache's httpd glue files.
+ */
+#ifndef AUTHCACHE_PRIVATE_H
+#define AUTHCACHE_PRIVATE_H
+
+#include "httpd.h"
+#include "http_config.h"
+#include "ap_socache.h"
+#include "mod_auth.h"
+
+#include "ac_token.h"
+
+extern module AP_MODULE_DECLARE_DATA authcache_module;
+
+/* ---- configuration (authcache_config.c) ---------------------------- */
+
+#define AUTHCACHE_DEFAULT_BASIC_TTL   apr_time_from_sec(900)
+#define AUTHCACHE_DEFAULT_SOCACHE     "shmcb"
+#define AUTHCACHE_DEFAULT_SOCACHE_ARG "authcache-shmcb(4194304)"
+
+/*
+ * Every per-directory field, once: X(name). Each field has a "name_set"
+ * flag; create fills defaults, merge takes the child's value only where the
+ * child set it, so a nested section can set a field back to its default.
+ */
+#define AUTHCACHE_DIR_FIELDS(X) \
+    X(providers)                \
+    X(default_domain)           \
+    X(context)                  \
+    X(basic_ttl)
+
+typedef struct {
+    const char *name;
+    const authn_provider *provider;
+} authcache_backend_rec;
+
+typedef struct {
+    const char *dir;                  /* the section's path, for the context */
+    apr_array_header_t *providers;    /* of authcache_backend_rec */
+    const char *provider_names;       /* "file dbm", for the context */
+    const char *default_domain;       /* NULL: none */
+    const char *context;              /* NULL: derived per location */
+    apr_interval_time_t basic_ttl;    /* 0: caching off here */
+#define AUTHCACHE_SET_FLAG(f) unsigned int f##_set : 1;
+    AUTHCACHE_DIR_FIELDS(AUTHCACHE_SET_FLAG)
+#undef AUTHCACHE_SET_FLAG
+} authcache_dir_config_rec;
+
+/* Server-wide settings; only the main server's record is used. */
+typedef struct {
+    const ap_socache_provider_t *socache;
+    ap_socache_instance_t *socache_inst;
+    const char *socache_spec;         /* as configured, for the status page */
+    const char *secret_file;
+} authcache_server_config_rec;
+
+extern const command_rec authcache_cmds[];
+void *authcache_create_dir_config(apr_pool_t *p, char *dir);
+void *authcache_merge_dir_config(apr_pool_t *p, void *base, void *add);
+void *authcache_create_server_config(apr_pool_t *p, server_rec *s);
+
+/* Set when any section configures the authcache provider. */
+extern int authcache_in_use;
+
+/* ---- counters (authcache_store.c) ----------------------------------- */
+
+#define AUTHCACHE_COUNTERS(X)                                             \
+    X(basic_hits,     "cache hits: password matched, no backend call")    \
+    X(basic_misses,   "cache misses: no entry for the name")              \
+    X(basic_mismatch, "entry found, password differed: backend asked")    \
+    X(basic_expired,  "entries found past their TTL")                     \
+    X(backend_calls,  "calls to wrapped authn providers")                 \
+    X(stores,         "entries stored after a backend granted")           \
+    X(replacements,   "entries replaced after a password change")         \
+    X(denials,        "logins refused by the backends")                   \
+    X(bad_names,      "logins refused for a malformed user name")         \
+    X(store_errors,   "cache store errors (request went to backend)")
+
+typedef enum {
+#define AUTHCACHE_COUNTER_ENUM(n, d) AUTHCACHE_C_##n,
+    AUTHCACHE_COUNTERS(AUTHCACHE_COUNTER_ENUM)
+#undef AUTHCACHE_COUNTER_ENUM
+    AUTHCACHE_C_COUNT
+} authcache_counter_e;
+
+void authcache_count(authcache_counter_e c);
+/* Snapshot into out[AUTHCACHE_C_COUNT]; 0 when the module is unused. */
+int authcache_counters_read(apr_uint64_t *out);
+const char *authcache_counter_name(authcache_counter_e c);
+const char *authcache_counter_help(authcache_counter_e c);
+
+/* ---- the shared store (authcache_store.c) --------------------------- */
+
+/*
+ * Per-connection state. A connection (an HTTP/2 stream has its own
+ * conn_rec) serves one request at a time, so none of it is shared by
+ * threads.
+ */
+typedef struct {
+    ac_mac_t *mac;             /* keyed with the server secret */
+    /*
+     * The last Basic token this connection verified, reused while the
+     * store's generation is unchanged (see authcache_store_generation).
+     */
+    apr_pool_t *basic_pool;    /* holds basic_user and basic_context */
+    const char *basic_user;
+    const char *basic_context;
+    unsigned char basic_key[AC_KEY_LEN];
+    ac_token_t basic_token;
+    apr_uint32_t basic_generation;
+    int basic_valid;
+} authcache_conn_rec;
+
+/* r's connection state, NULL when the module is unused. */
+authcache_conn_rec *authcache_conn(request_rec *r);
+
+/*
+ * A counter bumped after every store into the cache. A connection may
+ * reuse the token it verified last, without locking or reading the store,
+ * while the counter has not moved: nothing was replaced since. Returns 0
+ * (never a valid generation) when the store is shared with other hosts,
+ * where a local counter cannot see their changes.
+ */
+apr_uint32_t authcache_store_generation(void);
+
+/* APR_NOTFOUND when there is no (unexpired, well-formed) entry. */
+apr_status_t authcache_store_get(request_rec *r,
+                                 const unsigned char key[AC_KEY_LEN],
+                                 ac_token_t *t);
+apr_status_t authcache_store_put(request_rec *r,
+                                 const unsigned char key[AC_KEY_LEN],
+                                 const ac_token_t *t);
+/* Calls the socache provider's status for the status page. */
+void authcache_store_status(request_rec *r, int flags);
+const char *authcache_store_describe(server_rec *s);
+
+void authcache_store_register_hooks(apr_pool_t *p);
+
+/* ---- notes and environment (authcache_notes.c) ---------------------- */
+
+void authcache_notes_set(request_rec *r, int cached, const char *source,
+                         const char *user, const char *domain);
+void authcache_notes_register_hooks(apr_pool_t *p);
+
+/* ---- providers and handlers ----------------------------------------- */
+
+void authcache_basic_register_hooks(apr_pool_t *p);
+void authcache_status_register_hooks(apr_pool_t *p);
+
+#endif /* AUTHCACHE_PRIVATE_H */

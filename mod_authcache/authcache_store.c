@@ -1,0 +1,405 @@
+/*
+ * The shared pieces every child uses: the socache store and its mutex, the
+ * server secret, and the counters.
+ *
+ * Life cycle, as mod_authn_socache does it: the mutex type is registered in
+ * pre_config (so "Mutex authcache-socache ..." works), store, mutex, secret
+ * and counters are made in post_config, the mutex is re-attached in
+ * child_init. Nothing is made when no section uses the module.
+ */
+#include "apr_atomic.h"
+#include "apr_file_io.h"
+#include "apr_global_mutex.h"
+#include "apr_shm.h"
+#include "apr_strings.h"
+#include "ap_mpm.h"
+#include "http_log.h"
+#include "http_core.h"
+#include "http_protocol.h"
+#include "util_mutex.h"
+
+#include "authcache_private.h"
+
+APLOG_USE_MODULE(authcache);
+
+#define AUTHCACHE_MUTEX_TYPE "authcache-socache"
+#define AUTHCACHE_SECRET_KEY "mod_authcache-secret"
+
+static const ap_socache_provider_t *store_provider;
+static ap_socache_instance_t *store_inst;
+static apr_global_mutex_t *store_mutex;   /* NULL: provider is MT-safe */
+static const ac_keyring_t *keyring;
+/* In shared memory: the counters, then the store generation. */
+typedef struct {
+    apr_uint64_t counters[AUTHCACHE_C_COUNT];
+    apr_uint32_t generation;
+} authcache_shared_rec;
+static authcache_shared_rec *shared;
+static apr_uint64_t *counters;            /* shared->counters */
+static int store_is_local;                /* no other host writes it */
+
+static const char *const counter_names[] = {
+#define AUTHCACHE_COUNTER_NAME(n, d) #n,
+    AUTHCACHE_COUNTERS(AUTHCACHE_COUNTER_NAME)
+#undef AUTHCACHE_COUNTER_NAME
+};
+static const char *const counter_help[] = {
+#define AUTHCACHE_COUNTER_HELP(n, d) d,
+    AUTHCACHE_COUNTERS(AUTHCACHE_COUNTER_HELP)
+#undef AUTHCACHE_COUNTER_HELP
+};
+
+const char *authcache_counter_name(authcache_counter_e c)
+{
+    return counter_names[c];
+}
+
+const char *authcache_counter_help(authcache_counter_e c)
+{
+    return counter_help[c];
+}
+
+void authcache_count(authcache_counter_e c)
+{
+    if (counters)
+        apr_atomic_inc64(&counters[c]);
+}
+
+int authcache_counters_read(apr_uint64_t *out)
+{
+    int i;
+
+    for (i = 0; i < AUTHCACHE_C_COUNT; i++)
+        out[i] = counters ? apr_atomic_read64(&counters[i]) : 0;
+    return counters != NULL;
+}
+
+authcache_conn_rec *authcache_conn(request_rec *r)
+{
+    conn_rec *c = r->connection;
+    authcache_conn_rec *cc = ap_get_module_config(c->conn_config,
+                                                  &authcache_module);
+    apr_status_t rv;
+
+    if (cc || !keyring)
+        return cc;
+    cc = apr_pcalloc(c->pool, sizeof(*cc));
+    rv = ac_mac_create(&cc->mac, keyring, c->pool);
+    if (rv == APR_SUCCESS)
+        rv = apr_pool_create(&cc->basic_pool, c->pool);
+    if (rv != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
+                      "authcache: cannot set up connection state");
+        return NULL;
+    }
+    apr_pool_tag(cc->basic_pool, "authcache_conn");
+    ap_set_module_config(c->conn_config, &authcache_module, cc);
+    return cc;
+}
+
+apr_uint32_t authcache_store_generation(void)
+{
+    apr_uint32_t g;
+
+    if (!shared || !store_is_local)
+        return 0;
+    g = apr_atomic_read32(&shared->generation);
+    return g ? g : 1;    /* skip 0 when the counter wraps */
+}
+
+static apr_status_t store_lock(request_rec *r)
+{
+    apr_status_t rv;
+
+    if (!store_mutex)
+        return APR_SUCCESS;
+    rv = apr_global_mutex_lock(store_mutex);
+    if (rv != APR_SUCCESS)
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
+                      "authcache: cannot lock the cache mutex");
+    return rv;
+}
+
+static void store_unlock(request_rec *r)
+{
+    apr_status_t rv;
+
+    if (store_mutex && (rv = apr_global_mutex_unlock(store_mutex)))
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
+                      "authcache: cannot unlock the cache mutex");
+}
+
+apr_status_t authcache_store_get(request_rec *r,
+                                 const unsigned char key[AC_KEY_LEN],
+                                 ac_token_t *t)
+{
+    unsigned char buf[AC_TOKEN_LEN + 1];
+    unsigned int len = sizeof(buf);
+    apr_status_t rv;
+
+    if (!store_inst)
+        return APR_NOTFOUND;
+    if ((rv = store_lock(r)) != APR_SUCCESS)
+        return rv;
+    rv = store_provider->retrieve(store_inst, r->server, key, AC_KEY_LEN,
+                                  buf, &len, r->pool);
+    store_unlock(r);
+    if (APR_STATUS_IS_NOTFOUND(rv))
+        return APR_NOTFOUND;
+    if (rv != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
+                      "authcache: cache lookup failed; asking the backend");
+        return rv;
+    }
+    if (ac_token_decode(buf, len, t) != APR_SUCCESS) {
+        /* another version's record, or damage: treat as absent */
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                      "authcache: ignoring unreadable cache entry");
+        return APR_NOTFOUND;
+    }
+    return APR_SUCCESS;
+}
+
+apr_status_t authcache_store_put(request_rec *r,
+                                 const unsigned char key[AC_KEY_LEN],
+                                 const ac_token_t *t)
+{
+    unsigned char buf[AC_TOKEN_LEN];
+    apr_status_t rv;
+
+    if (!store_inst)
+        return APR_ENOTIMPL;
+    ac_token_encode(t, buf);
+    if ((rv = store_lock(r)) != APR_SUCCESS)
+        return rv;
+    rv = store_provider->store(store_inst, r->server, key, AC_KEY_LEN,
+                               t->expires, buf, sizeof(buf), r->pool);
+    store_unlock(r);
+    /* after the store: a reader that sees the new generation sees it */
+    apr_atomic_inc32(&shared->generation);
+    if (rv != APR_SUCCESS)
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
+                      "authcache: cannot store the cache entry");
+    return rv;
+}
+
+void authcache_store_status(request_rec *r, int flags)
+{
+    if (!store_inst || store_lock(r) != APR_SUCCESS)
+        return;
+    store_provider->status(store_inst, r, flags);
+    store_unlock(r);
+}
+
+const char *authcache_store_describe(server_rec *s)
+{
+    authcache_server_config_rec *sconf =
+        ap_get_module_config(s->module_config, &authcache_module);
+
+    if (!store_inst)
+        return "not in use";
+    return sconf->socache_spec ? sconf->socache_spec
+        : AUTHCACHE_DEFAULT_SOCACHE ":" AUTHCACHE_DEFAULT_SOCACHE_ARG;
+}
+
+static int store_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
+                            apr_pool_t *ptemp)
+{
+    (void)plog;
+    (void)ptemp;
+    authcache_in_use = 0;
+    store_provider = NULL;
+    store_inst = NULL;
+    store_mutex = NULL;
+    keyring = NULL;
+    shared = NULL;
+    counters = NULL;
+    store_is_local = 0;
+    return ap_mutex_register(pconf, AUTHCACHE_MUTEX_TYPE, NULL,
+                             APR_LOCK_DEFAULT, 0);
+}
+
+/*
+ * The secret: AuthCacheSecretFile's contents, or random bytes kept in
+ * retained data so that a graceful restart keeps the cache's keys valid.
+ */
+static apr_status_t load_secret(authcache_server_config_rec *sconf,
+                                server_rec *s, apr_pool_t *pconf,
+                                apr_pool_t *ptemp)
+{
+    ac_keyring_t *kr;
+    unsigned char *secret;
+    apr_size_t len;
+    apr_status_t rv;
+
+    if (sconf->secret_file) {
+        apr_file_t *f;
+        apr_finfo_t fi;
+        char buf[4096];
+
+        rv = apr_file_open(&f, sconf->secret_file, APR_FOPEN_READ,
+                           APR_OS_DEFAULT, ptemp);
+        if (rv == APR_SUCCESS) {
+            rv = apr_file_info_get(&fi, APR_FINFO_PROT, f);
+            if (rv == APR_SUCCESS && (fi.protection & APR_WREAD))
+                ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
+                             "AuthCacheSecretFile %s is world-readable; "
+                             "anyone who reads it can forge cache keys",
+                             sconf->secret_file);
+            len = sizeof(buf);
+            rv = apr_file_read_full(f, buf, sizeof(buf), &len);
+            apr_file_close(f);
+            if (rv == APR_EOF)
+                rv = APR_SUCCESS;
+        }
+        if (rv != APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
+                         "AuthCacheSecretFile: cannot read %s",
+                         sconf->secret_file);
+            return rv;
+        }
+        if (len < AC_SECRET_MIN) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
+                         "AuthCacheSecretFile: %s holds %" APR_SIZE_T_FMT
+                         " bytes; it needs at least %d (try: head -c 48 "
+                         "/dev/urandom | base64 > FILE)",
+                         sconf->secret_file, len, AC_SECRET_MIN);
+            return APR_EINVAL;
+        }
+        rv = ac_keyring_create(&kr, (unsigned char *)buf, len, pconf);
+    }
+    else {
+        secret = ap_retained_data_get(AUTHCACHE_SECRET_KEY);
+        if (!secret) {
+            secret = ap_retained_data_create(AUTHCACHE_SECRET_KEY,
+                                             AC_SECRET_MIN);
+            rv = apr_generate_random_bytes(secret, AC_SECRET_MIN);
+            if (rv != APR_SUCCESS) {
+                ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
+                             "authcache: cannot make a random secret");
+                return rv;
+            }
+        }
+        rv = ac_keyring_create(&kr, secret, AC_SECRET_MIN, pconf);
+    }
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
+                     "authcache: cannot set up HMAC-SHA-256 (OpenSSL)");
+        return rv;
+    }
+    keyring = kr;
+    return APR_SUCCESS;
+}
+
+static apr_status_t store_destroy(void *data)
+{
+    (void)data;
+    if (store_inst)
+        store_provider->destroy(store_inst, NULL);
+    store_inst = NULL;
+    return APR_SUCCESS;
+}
+
+static int store_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                             apr_pool_t *ptemp, server_rec *s)
+{
+    authcache_server_config_rec *sconf =
+        ap_get_module_config(s->module_config, &authcache_module);
+    struct ap_socache_hints hints = { AC_KEY_LEN, AC_TOKEN_LEN,
+                                      apr_time_from_sec(60) };
+    apr_shm_t *shm;
+    const char *err;
+    apr_status_t rv;
+
+    (void)plog;
+    if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG)
+        return OK;
+    if (!authcache_in_use)
+        return OK;
+
+    if (load_secret(sconf, s, pconf, ptemp) != APR_SUCCESS)
+        return HTTP_INTERNAL_SERVER_ERROR;
+
+    rv = apr_shm_create(&shm, sizeof(*shared), NULL, pconf);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
+                     "authcache: cannot create shared memory for counters");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    shared = apr_shm_baseaddr_get(shm);
+    memset(shared, 0, sizeof(*shared));
+    shared->generation = 1;
+    counters = shared->counters;
+
+    store_provider = sconf->socache;
+    store_inst = sconf->socache_inst;
+    if (!store_provider) {
+        store_provider = ap_lookup_provider(AP_SOCACHE_PROVIDER_GROUP,
+                                            AUTHCACHE_DEFAULT_SOCACHE,
+                                            AP_SOCACHE_PROVIDER_VERSION);
+        if (!store_provider) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
+                         "authcache: the default cache needs "
+                         "mod_socache_shmcb; load it or set "
+                         "AuthCacheSOCache");
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+        err = store_provider->create(&store_inst,
+                                     AUTHCACHE_DEFAULT_SOCACHE_ARG,
+                                     ptemp, pconf);
+        if (err) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
+                         "authcache: default cache: %s", err);
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    /* stores that live on this host only; others may be shared */
+    store_is_local = !strcmp(store_provider->name, "shmcb")
+                     || !strcmp(store_provider->name, "dbm");
+
+    if (store_provider->flags & AP_SOCACHE_FLAG_NOTMPSAFE) {
+        rv = ap_global_mutex_create(&store_mutex, NULL, AUTHCACHE_MUTEX_TYPE,
+                                    NULL, s, pconf, 0);
+        if (rv != APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
+                         "authcache: cannot create the cache mutex "
+                         "(see the Mutex directive)");
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    rv = store_provider->init(store_inst, "authcache", &hints, s, pconf);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
+                     "authcache: cannot initialise the cache (%s)",
+                     authcache_store_describe(s));
+        store_inst = NULL;
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    apr_pool_cleanup_register(pconf, NULL, store_destroy,
+                              apr_pool_cleanup_null);
+    return OK;
+}
+
+static void store_child_init(apr_pool_t *p, server_rec *s)
+{
+    apr_status_t rv;
+
+    if (!store_mutex)
+        return;
+    rv = apr_global_mutex_child_init(&store_mutex,
+                                     apr_global_mutex_lockfile(store_mutex),
+                                     p);
+    if (rv != APR_SUCCESS)
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
+                     "authcache: cannot attach to the cache mutex in child");
+}
+
+void authcache_store_register_hooks(apr_pool_t *p)
+{
+    (void)p;
+    ap_hook_pre_config(store_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_post_config(store_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_child_init(store_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+}

@@ -1,0 +1,34 @@
+/*
+ * mod_authcache: credential caching for httpd after Windows' HTTP Server
+ * API. This file only declares the module; each concern has its own file:
+ *
+ *   authcache_config.c   directives, per-directory and server records
+ *   authcache_store.c    socache store, mutex, secret, counters
+ *   authcache_basic.c    the "authcache" authn provider (Basic tokens)
+ *   authcache_notes.c    notes, environment, optional function
+ *   authcache_status.c   the authcache-status handler
+ *   ac_*.c               protocol and token code without httpd headers
+ */
+#include "httpd.h"
+#include "http_config.h"
+
+#include "authcache_private.h"
+
+static void authcache_register_hooks(apr_pool_t *p)
+{
+    authcache_store_register_hooks(p);
+    authcache_basic_register_hooks(p);
+    authcache_notes_register_hooks(p);
+    authcache_status_register_hooks(p);
+}
+
+AP_DECLARE_MODULE(authcache) = {
+    STANDARD20_MODULE_STUFF,
+    authcache_create_dir_config,
+    authcache_merge_dir_config,
+    authcache_create_server_config,
+    NULL,                       /* server-wide settings are global only */
+    authcache_cmds,
+    authcache_register_hooks,
+    AP_MODULE_FLAG_NONE
+};
