@@ -17,6 +17,7 @@
 #include "mod_auth.h"
 
 #include "mod_authcache.h"
+#include "ac_basic.h"
 #include "authcache_private.h"
 
 APLOG_USE_MODULE(authcache);
@@ -126,7 +127,7 @@ static authn_status basic_check_password(request_rec *r, const char *user,
         ap_get_module_config(r->per_dir_config, &authcache_module);
     authcache_conn_rec *cc;
     unsigned char key[AC_KEY_LEN];
-    const char *context = NULL, *why;
+    const char *context = NULL, *header, *why;
     ac_name_t name;
     ac_token_t t;
     apr_uint32_t gen = 0;
@@ -141,11 +142,17 @@ static authn_status basic_check_password(request_rec *r, const char *user,
                       "for %s", r->uri);
         return AUTH_GENERAL_ERROR;
     }
-    if (ac_name_split(user, strlen(user), conf->default_domain, &name, &why)
-        != APR_SUCCESS) {
-        authcache_count(AUTHCACHE_C_bad_names);
+    header = apr_table_get(r->headers_in, PROXYREQ_PROXY == r->proxyreq
+                                          ? "Proxy-Authorization"
+                                          : "Authorization");
+    if (!header
+        || ac_basic_header_check(header, strlen(header), &why) != APR_SUCCESS
+        || ac_name_split(user, strlen(user), conf->default_domain, &name,
+                         &why) != APR_SUCCESS) {
+        authcache_count(AUTHCACHE_C_bad_input);
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                      "authcache: refusing login for %s: %s", r->uri, why);
+                      "authcache: refusing login for %s: %s", r->uri,
+                      header ? why : "no Authorization header");
         return AUTH_DENIED;
     }
 

@@ -74,7 +74,7 @@ extern int authcache_in_use;
     X(stores,         "entries stored after a backend granted")           \
     X(replacements,   "entries replaced after a password change")         \
     X(denials,        "logins refused by the backends")                   \
-    X(bad_names,      "logins refused for a malformed user name")         \
+    X(bad_input,      "logins refused for malformed credentials or names")\
     X(store_errors,   "cache store errors (request went to backend)")
 
 typedef enum {

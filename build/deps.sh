@@ -1,0 +1,61 @@
+# Sourced by build/test, build/demo and .ci/run: installs missing Debian
+# packages when root, otherwise says which sudo command to run.
+
+# What building the module needs.
+BUILD_PACKAGES=(gcc make autoconf pkg-config apache2 apache2-dev apache2-utils
+                libapr1-dev libaprutil1-dev libssl-dev curl)
+# What the test suite needs on top (Apache::Test ships in mod_perl's package).
+TEST_PACKAGES=(libapache2-mod-perl2 libwww-perl perl util-linux)
+# Wanted, not required: real fuzzing (without them the corpus is replayed).
+FUZZ_PACKAGES=(clang libclang-rt-dev)
+
+authcache_missing() {
+    local p missing=()
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' \
+            || missing+=("$p")
+    done
+    echo "${missing[*]}"
+}
+
+# need_packages PKG...: every one must be there afterwards.
+need_packages() {
+    local missing
+    missing=$(authcache_missing "$@")
+    [ -z "$missing" ] && return 0
+    if ! command -v apt-get >/dev/null; then
+        echo "mod_authcache: missing packages ($missing) and no apt-get here;" \
+             "install their equivalents and retry" >&2
+        exit 1
+    fi
+    if [ "$(id -u)" != 0 ]; then
+        echo "mod_authcache: missing Debian packages. Run:" >&2
+        echo "  sudo apt-get install -y $missing" >&2
+        exit 1
+    fi
+    echo "mod_authcache: installing $missing"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
+}
+
+# want_packages PKG...: installed when possible, never fatal.
+want_packages() {
+    local missing
+    missing=$(authcache_missing "$@")
+    [ -z "$missing" ] && return 0
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing \
+            >/dev/null 2>&1 || echo "mod_authcache: optional $missing not installed"
+    else
+        echo "mod_authcache: optional packages for fuzzing: sudo apt-get install $missing"
+    fi
+}
+
+# Configures (once) and builds the module and test programs.
+authcache_build() {
+    [ -x configure ] && [ configure -nt configure.ac ] || autoconf
+    if [ ! -f Makefile ] || [ configure -nt Makefile ] || [ Makefile.in -nt Makefile ]; then
+        ./configure -q
+    fi
+    make -s
+}

@@ -1,0 +1,48 @@
+# What applications see: CGI environment, mod_headers, mod_log_config,
+# and the optional function called from another module.
+use strict;
+use warnings FATAL => 'all';
+use Apache::Test qw(-withtestmore);
+use lib 't/lib';
+use AuthCacheTest;
+
+plan tests => 11;
+
+write_users('users-a', cora => 'Cora-pass1', 'EXAMPLE\\dave' => 'Dave-pass1');
+my $res;
+
+$res = basic_get('/acgi/env.pl', 'cora', 'Cora-pass1');
+is($res->code, 200, 'CGI runs');
+like($res->content, qr/^AUTHCACHE_CACHED_CRED=0$/m, 'CGI sees flag 0 on a miss');
+$res = basic_get('/acgi/env.pl', 'cora', 'Cora-pass1');
+my %env = $res->content =~ /^(\w+)=(.*)$/mg;
+is($env{AUTHCACHE_CACHED_CRED}, '1', 'CGI sees flag 1 on a hit');
+is($env{AUTHCACHE_SOURCE}, 'basic-token', 'CGI sees the source');
+is("$env{AUTHCACHE_DOMAIN}\\$env{AUTHCACHE_USER}", 'EXAMPLE\\cora',
+   'CGI sees domain and user');
+
+# the optional function, from mod_authcache_probe
+$res = basic_get('/probe', 'EXAMPLE\\dave', 'Dave-pass1');
+is($res->content, "cached=0 source=basic-token user=dave domain=EXAMPLE\n",
+   'optional function on a miss');
+$res = basic_get('/probe', 'EXAMPLE\\dave', 'Dave-pass1');
+is($res->content, "cached=1 source=basic-token user=dave domain=EXAMPLE\n",
+   'optional function on a hit');
+
+# mod_log_config: %{...}e and %{...}n
+my @lines;
+for (1 .. 20) {   # the log line is written after the response
+    @lines = grep { m{^EXAMPLE\\\\dave .* /probe$} } authcache_log_lines();
+    last if @lines >= 2;
+    select undef, undef, undef, 0.1;
+}
+like($lines[-2] // '', qr/cached=0 source=basic-token domain=EXAMPLE/,
+     'access log shows the miss');
+like($lines[-1] // '', qr/cached=1 source=basic-token domain=EXAMPLE/,
+     'access log shows the hit');
+
+# a request not authenticated by mod_authcache has no flag
+$res = Apache::TestRequest::GET('/authcache-status?json');
+ok(!defined $res->header('X-Cached'), 'no flag header outside the locations');
+$res = basic_get('/basic/', 'cora', 'wrong');
+unlike($res->header('X-Cached') // '', qr/^[01]$/, 'no flag on a refused login');

@@ -1,0 +1,133 @@
+/*
+ * Unit tests for cache keys and access tokens (ac_token.c): keys keep
+ * names, forms, domains and contexts apart; tokens verify the password
+ * they were sealed with and nothing else.
+ */
+#include "tap.h"
+#include "apr_general.h"
+#include "ac_token.h"
+
+static ac_mac_t *mac_for(const char *secret, apr_pool_t *p)
+{
+    ac_keyring_t *kr;
+    ac_mac_t *m;
+
+    if (ac_keyring_create(&kr, (const unsigned char *)secret, strlen(secret),
+                          p) != APR_SUCCESS
+        || ac_mac_create(&m, kr, p) != APR_SUCCESS)
+        return NULL;
+    return m;
+}
+
+static void key_of(ac_mac_t *m, const char *ctx, const char *login,
+                   const char *dflt, unsigned char key[AC_KEY_LEN])
+{
+    ac_name_t n;
+    const char *why;
+
+    memset(key, 0, AC_KEY_LEN);
+    if (ac_name_split(login, strlen(login), dflt, &n, &why) == APR_SUCCESS)
+        ac_cache_key(m, ctx, &n, key);
+}
+
+static int same_key(ac_mac_t *m, const char *c1, const char *l1,
+                    const char *c2, const char *l2, const char *dflt)
+{
+    unsigned char k1[AC_KEY_LEN], k2[AC_KEY_LEN];
+
+    key_of(m, c1, l1, dflt, k1);
+    key_of(m, c2, l2, dflt, k2);
+    return !memcmp(k1, k2, AC_KEY_LEN);
+}
+
+static int checks(ac_mac_t *m, const unsigned char *key, const char *pw,
+                  const ac_token_t *t)
+{
+    int match = -1;
+
+    if (ac_token_check(m, key, pw, strlen(pw), t, &match) != APR_SUCCESS)
+        return -1;
+    return match;
+}
+
+int main(void)
+{
+    const char *secret = "0123456789abcdef0123456789abcdef";
+    const char *other = "fedcba9876543210fedcba9876543210";
+    unsigned char key[AC_KEY_LEN], key2[AC_KEY_LEN], wire[AC_TOKEN_LEN];
+    unsigned char salt[AC_SALT_LEN] = { 1, 2, 3 }, salt2[AC_SALT_LEN] = { 9 };
+    ac_token_t t, t2, back;
+    ac_keyring_t *kr;
+    ac_mac_t *m, *m2;
+    apr_pool_t *p;
+
+    apr_initialize();
+    apr_pool_create(&p, NULL);
+
+    ok(ac_keyring_create(&kr, (const unsigned char *)"short", 5, p)
+       == APR_EINVAL, "a secret under 32 bytes is refused");
+    m = mac_for(secret, p);
+    m2 = mac_for(other, p);
+    ok(m && m2, "keyrings and MAC contexts created");
+
+    /* keys */
+    ok(same_key(m, "c", "alice", "c", "alice", "EX"), "key is deterministic");
+    ok(!same_key(m, "c", "alice", "c", "ALICE", "EX"), "case is kept apart");
+    ok(!same_key(m, "c", "alice", "c", "EX\\alice", "EX"),
+       "plain+default domain and DOMAIN\\user are apart");
+    ok(!same_key(m, "c", "EX\\alice", "c", "alice@EX", "EX"),
+       "down-level and UPN forms are apart");
+    ok(!same_key(m, "c", "alice", "d", "alice", "EX"), "contexts are apart");
+    ok(!same_key(m, "c", "A\\bc", "c", "Ab\\c", NULL),
+       "the domain/user boundary is part of the key");
+    ok(!same_key(m, "ca", "b", "c", "ab", NULL),
+       "the context/name boundary is part of the key");
+    key_of(m, "c", "alice", "EX", key);
+    key_of(m2, "c", "alice", "EX", key2);
+    ok(memcmp(key, key2, AC_KEY_LEN), "another secret gives another key");
+
+    /* tokens */
+    key_of(m, "c", "alice", "EX", key);
+    ok(ac_token_seal(m, key, "S3cret!", 7, salt, 1000, &t) == APR_SUCCESS,
+       "token sealed");
+    ok(checks(m, key, "S3cret!", &t) == 1, "the sealed password matches");
+    ok(checks(m, key, "S3cret?", &t) == 0, "another password does not");
+    ok(checks(m, key, "S3cret", &t) == 0, "a prefix of it does not");
+    ok(checks(m, key, "S3cret!x", &t) == 0, "an extension of it does not");
+    ok(checks(m, key, "", &t) == 0, "the empty password does not");
+    ok(checks(m2, key, "S3cret!", &t) == 0,
+       "under another secret it does not");
+    key_of(m, "c", "bob", "EX", key2);
+    ok(checks(m, key2, "S3cret!", &t) == 0,
+       "a token moved to another key does not verify");
+    ac_token_seal(m, key, "S3cret!", 7, salt2, 1000, &t2);
+    ok(memcmp(t.mac, t2.mac, AC_MAC_LEN),
+       "the salt changes the stored MAC (same password, same key)");
+    ok(!memmem(&t, sizeof(t), "S3cret!", 7), "no plaintext in the token");
+
+    /* a password with a NUL inside is compared over its full length */
+    ac_token_seal(m, key, "ab\0cd", 5, salt, 1000, &t2);
+    {
+        int match = -1;
+        ac_token_check(m, key, "ab\0ce", 5, &t2, &match);
+        ok(match == 0, "bytes after a NUL count");
+    }
+
+    /* wire format */
+    t.expires = APR_INT64_C(1700000000123456);
+    ac_token_encode(&t, wire);
+    ok(wire[0] == AC_TOKEN_VERSION, "wire starts with the version");
+    ok(ac_token_decode(wire, sizeof(wire), &back) == APR_SUCCESS
+       && back.expires == t.expires
+       && !memcmp(back.salt, t.salt, AC_SALT_LEN)
+       && !memcmp(back.mac, t.mac, AC_MAC_LEN), "decode(encode(t)) == t");
+    ok(ac_token_decode(wire, sizeof(wire) - 1, &back) == APR_EINVAL,
+       "a short record is refused");
+    wire[0] = 99;
+    ok(ac_token_decode(wire, sizeof(wire), &back) == APR_EINVAL,
+       "another version is refused");
+
+    apr_pool_destroy(p);
+    apr_terminate();
+    return tap_done();
+}
