@@ -90,27 +90,22 @@ apr_status_t ac_name_split(const char *name, apr_size_t len,
         *why = "more than one '\\' or '@' in user name";
         return APR_EINVAL;
     }
-    if (nbs) {
-        if (bs == 0 || bs == len - 1) {
-            *why = "'\\' at the edge of user name";
+    if (nbs + nat == 1) {
+        /* DOMAIN\user has the domain on the left, user@domain on the right */
+        apr_size_t sep = nbs ? bs : at;
+        const char *left = name, *right = name + sep + 1;
+        apr_size_t left_len = sep, right_len = len - sep - 1;
+
+        if (left_len == 0 || right_len == 0) {
+            *why = nbs ? "'\\' at the edge of user name"
+                       : "'@' at the edge of user name";
             return APR_EINVAL;
         }
-        out->domain = name;
-        out->domain_len = bs;
-        out->user = name + bs + 1;
-        out->user_len = len - bs - 1;
-        out->form = AC_NAME_DOWNLEVEL;
-    }
-    else if (nat) {
-        if (at == 0 || at == len - 1) {
-            *why = "'@' at the edge of user name";
-            return APR_EINVAL;
-        }
-        out->user = name;
-        out->user_len = at;
-        out->domain = name + at + 1;
-        out->domain_len = len - at - 1;
-        out->form = AC_NAME_UPN;
+        out->domain = nbs ? left : right;
+        out->domain_len = nbs ? left_len : right_len;
+        out->user = nbs ? right : left;
+        out->user_len = nbs ? right_len : left_len;
+        out->form = nbs ? AC_NAME_DOWNLEVEL : AC_NAME_UPN;
     }
     else {
         out->user = name;

@@ -142,17 +142,23 @@ static authn_status basic_check_password(request_rec *r, const char *user,
                       "for %s", r->uri);
         return AUTH_GENERAL_ERROR;
     }
-    header = apr_table_get(r->headers_in, PROXYREQ_PROXY == r->proxyreq
-                                          ? "Proxy-Authorization"
-                                          : "Authorization");
-    if (!header
-        || ac_basic_header_check(header, strlen(header), &why) != APR_SUCCESS
+    /*
+     * Under AuthType Basic the credentials came from this header: be sure
+     * it held exactly one (other front ends, e.g. mod_auth_form, pass
+     * credentials from elsewhere).
+     */
+    header = r->ap_auth_type && !strcasecmp(r->ap_auth_type, "Basic")
+        ? apr_table_get(r->headers_in, PROXYREQ_PROXY == r->proxyreq
+                                       ? "Proxy-Authorization"
+                                       : "Authorization")
+        : NULL;
+    if ((header && ac_basic_header_check(header, strlen(header), &why)
+                   != APR_SUCCESS)
         || ac_name_split(user, strlen(user), conf->default_domain, &name,
                          &why) != APR_SUCCESS) {
         authcache_count(AUTHCACHE_C_bad_input);
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                      "authcache: refusing login for %s: %s", r->uri,
-                      header ? why : "no Authorization header");
+                      "authcache: refusing login for %s: %s", r->uri, why);
         return AUTH_DENIED;
     }
 

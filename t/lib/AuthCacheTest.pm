@@ -7,12 +7,14 @@ use warnings FATAL => 'all';
 use Apache::Test ();
 use Apache::TestRequest ();
 use File::Path qw(make_path);
+use IO::Socket::INET ();
 use JSON::PP ();
 use MIME::Base64 qw(encode_base64);
 use Exporter 'import';
 
 our @EXPORT = qw(basic_get raw_auth_get write_users counters counter_delta
-                 users_file authcache_log_lines);
+                 users_file authcache_log_lines free_port slurp wait_for
+                 side_conf side_ctl);
 
 sub users_file {
     my $name = shift;
@@ -71,6 +73,71 @@ sub authcache_log_lines {
     my $file = Apache::Test::vars('serverroot') . '/logs/authcache_log';
     open my $fh, '<', $file or return ();
     return <$fh>;
+}
+
+sub free_port {   # closed here: a temporary would live on in the caller
+    my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1',
+                                  LocalPort => 0) or die "socket: $!";
+    my $port = $s->sockport;
+    close $s;
+    return $port;
+}
+
+sub slurp { my $f = shift; -e $f ? do { local (@ARGV, $/) = $f; <> } : '' }
+
+sub wait_for {   # polls for up to 10 s
+    my $cond = shift;
+    for (1 .. 100) {
+        return 1 if $cond->();
+        select undef, undef, undef, 0.1;
+    }
+    return 0;
+}
+
+# Side servers, for tests that start, restart or break an httpd of their
+# own: the suite's modules and mod_authcache, plus the given lines.
+sub side_conf {
+    my ($root, @lines) = @_;
+    my $vars = Apache::Test::config()->{vars};
+    make_path("$root/htdocs");
+    open my $fh, '>', "$root/htdocs/index.html" or die $!;
+    print $fh "hi\n";
+    close $fh;
+    open $fh, '>', "$root/httpd.conf" or die $!;
+    print $fh map { "$_\n" } "Include $vars->{httpd_conf}",
+        "Include $vars->{httpd_conf_extra}", 'ServerName localhost',
+        "ServerRoot $root", "PidFile $root/httpd.pid",
+        "ErrorLog $root/error_log", "DefaultRuntimeDir $root",
+        "DocumentRoot $root/htdocs", 'TypesConfig /dev/null',
+        'LogLevel info', @lines;
+    close $fh;
+    return "$root/httpd.conf";
+}
+
+# side_ctl(ROOT, start|graceful|stop|test): runs httpd -k CMD (or -t) and
+# waits for the outcome; returns (ok, what httpd and its error log said).
+# httpd detaches before it reads most of its config, so its exit code
+# alone says little: a start is done when a new "resuming normal
+# operations" line shows, and failed when "Configuration Failed" does.
+sub side_ctl {
+    my ($root, $cmd) = @_;
+    my $httpd = Apache::Test::config()->{vars}{httpd};
+    my @args = $cmd eq 'test' ? ('-t') : ('-k', $cmd);
+    my $log = "$root/error_log";
+    my $runs = () = slurp($log) =~ /resuming normal operations/g;
+    my $fails = () = slurp($log) =~ /Configuration Failed/g;
+    my $out = `$httpd -f $root/httpd.conf @args 2>&1`;
+    my $ok = $? == 0;
+    if ($cmd eq 'stop') {
+        $ok = wait_for(sub { !-e "$root/httpd.pid" });
+    }
+    elsif ($cmd ne 'test' && $ok) {
+        wait_for(sub {
+            (() = slurp($log) =~ /resuming normal operations/g) > $runs
+            || (() = slurp($log) =~ /Configuration Failed/g) > $fails });
+        $ok = (() = slurp($log) =~ /resuming normal operations/g) > $runs;
+    }
+    return ($ok, $out . slurp($log));
 }
 
 1;
