@@ -12,7 +12,7 @@ use MIME::Base64 qw(encode_base64);
 use lib 't/lib';
 use AuthCacheTest;
 
-plan tests => 13;
+plan tests => 14;
 
 my $dir = tempdir(CLEANUP => 1);
 
