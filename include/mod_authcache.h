@@ -17,6 +17,7 @@
 
 /* Values of AUTHCACHE_SOURCE. */
 #define AUTHCACHE_SOURCE_BASIC    "basic-token"
+#define AUTHCACHE_SOURCE_NTLM     "ntlm-connection"
 
 /* The authn provider name ("AuthBasicProvider authcache"). */
 #define AUTHCACHE_PROVIDER_NAME   "authcache"

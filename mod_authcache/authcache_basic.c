@@ -163,6 +163,8 @@ static authn_status basic_check_password(request_rec *r, const char *user,
     }
 
     cc = conf->basic_ttl > 0 ? authcache_conn(r) : NULL;
+    if (cc && !cc->mac)
+        cc = NULL;              /* no keyring: the module is not set up */
     if (cc) {
         /* read before the store, so a later store shows as a change */
         gen = authcache_store_generation();

@@ -2,6 +2,7 @@
  * mod_authcache configuration: records, merge, and the directive table
  * (the one place directives are declared).
  */
+#include "apr_lib.h"
 #include "apr_strings.h"
 #include "httpd.h"
 #include "ap_provider.h"
@@ -27,6 +28,12 @@ void *authcache_create_dir_config(apr_pool_t *p, char *dir)
     conf->providers = apr_array_make(p, 2, sizeof(authcache_backend_rec));
     conf->provider_names = "";
     conf->basic_ttl = AUTHCACHE_DEFAULT_BASIC_TTL;
+    conf->ntlm_provider_name = "file";
+    conf->ntlm_domain = "WORKGROUP";
+    conf->ntlm_proxy_headers = apr_array_make(p, 3, sizeof(const char *));
+    APR_ARRAY_PUSH(conf->ntlm_proxy_headers, const char *) = "Via";
+    APR_ARRAY_PUSH(conf->ntlm_proxy_headers, const char *) = "Forwarded";
+    APR_ARRAY_PUSH(conf->ntlm_proxy_headers, const char *) = "X-Forwarded-For";
     return conf;
 }
 
@@ -41,9 +48,11 @@ void *authcache_merge_dir_config(apr_pool_t *p, void *basev, void *addv)
     conf->f##_set = add->f##_set || base->f##_set;
     AUTHCACHE_DIR_FIELDS(AUTHCACHE_MERGE)
 #undef AUTHCACHE_MERGE
-    /* provider_names travels with providers */
+    /* these travel with the field they name */
     conf->provider_names = add->providers_set ? add->provider_names
                                               : base->provider_names;
+    conf->ntlm_provider_name = add->ntlm_provider_set
+        ? add->ntlm_provider_name : base->ntlm_provider_name;
     return conf;
 }
 
@@ -126,6 +135,106 @@ static const char *set_basic_ttl(cmd_parms *cmd, void *dconf, const char *arg)
     return NULL;
 }
 
+static const char *set_ntlm_provider(cmd_parms *cmd, void *dconf,
+                                     const char *arg)
+{
+    authcache_dir_config_rec *conf = dconf;
+
+    conf->ntlm_provider = ap_lookup_provider(AUTHCACHE_NTLM_PROVIDER_GROUP,
+                                             arg,
+                                             AUTHCACHE_NTLM_PROVIDER_VERSION);
+    if (!conf->ntlm_provider)
+        return apr_psprintf(cmd->pool, "AuthNTLMProvider: unknown NTLM "
+                            "authority '%s' (built in: file)", arg);
+    conf->ntlm_provider_name = apr_pstrdup(cmd->pool, arg);
+    conf->ntlm_provider_set = 1;
+    authcache_in_use = 1;
+    return NULL;
+}
+
+static const char *set_ntlm_user_file(cmd_parms *cmd, void *dconf,
+                                      const char *arg)
+{
+    authcache_dir_config_rec *conf = dconf;
+
+    conf->ntlm_user_file = ap_server_root_relative(cmd->pool, arg);
+    if (!conf->ntlm_user_file)
+        return apr_psprintf(cmd->pool, "AuthNTLMUserFile: bad path '%s'",
+                            arg);
+    conf->ntlm_user_file_set = 1;
+    authcache_in_use = 1;
+    return NULL;
+}
+
+static const char *set_ntlm_domain(cmd_parms *cmd, void *dconf,
+                                   const char *arg)
+{
+    authcache_dir_config_rec *conf = dconf;
+    const char *c;
+
+    /* a NetBIOS domain name: 1 to 15 characters, no separators */
+    for (c = arg; *c; c++)
+        if (apr_iscntrl(*c) || strchr("\\/:*?\"<>|@.", *c))
+            break;
+    if (!*arg || *c || c - arg > 15)
+        return apr_psprintf(cmd->pool, "AuthNTLMDomain: '%s' is not a "
+                            "NetBIOS domain name (1-15 characters, no "
+                            "\\ / : * ? \" < > | @ .)", arg);
+    conf->ntlm_domain = apr_pstrdup(cmd->pool, arg);
+    conf->ntlm_domain_set = 1;
+    authcache_in_use = 1;
+    return NULL;
+}
+
+static const char *set_ntlm_proxy_headers(cmd_parms *cmd, void *dconf,
+                                          const char *arg)
+{
+    authcache_dir_config_rec *conf = dconf;
+
+    /* the first in a section replaces the inherited list; None empties */
+    if (!conf->ntlm_proxy_headers_set) {
+        conf->ntlm_proxy_headers = apr_array_make(cmd->pool, 3,
+                                                  sizeof(const char *));
+        conf->ntlm_proxy_headers_set = 1;
+    }
+    if (strcasecmp(arg, "None"))
+        APR_ARRAY_PUSH(conf->ntlm_proxy_headers, const char *) =
+            apr_pstrdup(cmd->pool, arg);
+    return NULL;
+}
+
+static const char *set_ntlm_user_format(cmd_parms *cmd, void *dconf,
+                                        const char *arg)
+{
+    authcache_dir_config_rec *conf = dconf;
+
+    if (!strcasecmp(arg, "down-level"))
+        conf->ntlm_user_format = AUTHCACHE_USER_DOWNLEVEL;
+    else if (!strcasecmp(arg, "upn"))
+        conf->ntlm_user_format = AUTHCACHE_USER_UPN;
+    else if (!strcasecmp(arg, "user"))
+        conf->ntlm_user_format = AUTHCACHE_USER_BARE;
+    else
+        return apr_psprintf(cmd->pool, "AuthNTLMUserFormat: '%s' is not "
+                            "one of down-level (DOMAIN\\user), upn "
+                            "(user@DOMAIN), user", arg);
+    conf->ntlm_user_format_set = 1;
+    return NULL;
+}
+
+/* On|Off directives whose field has a _set flag */
+#define AUTHCACHE_FLAG_SETTER(fn, field)                                  \
+static const char *fn(cmd_parms *cmd, void *dconf, int on)                \
+{                                                                         \
+    authcache_dir_config_rec *conf = dconf;                               \
+    (void)cmd;                                                            \
+    conf->field = on;                                                     \
+    conf->field##_set = 1;                                                \
+    return NULL;                                                          \
+}
+AUTHCACHE_FLAG_SETTER(set_ntlm_no_cache, ntlm_no_cache)
+AUTHCACHE_FLAG_SETTER(set_ntlm_reject_cached, ntlm_reject_cached)
+
 /* AuthCacheSOCache provider[:args] */
 static const char *set_socache(cmd_parms *cmd, void *dummy, const char *arg)
 {
@@ -182,6 +291,28 @@ const command_rec authcache_cmds[] = {
         "(default: each location and provider list is its own context)"),
     AP_INIT_TAKE1("AuthCacheBasicTTL", set_basic_ttl, NULL, OR_AUTHCFG,
         "Seconds a Basic access token stays cached (default 900, 0 = off)"),
+    AP_INIT_TAKE1("AuthNTLMProvider", set_ntlm_provider, NULL, OR_AUTHCFG,
+        "Who verifies NTLM responses for AuthType NTLM (default: file)"),
+    AP_INIT_TAKE1("AuthNTLMUserFile", set_ntlm_user_file, NULL, OR_AUTHCFG,
+        "File of user:DOMAIN:NTHASH lines for AuthNTLMProvider file "
+        "(written by htntlm)"),
+    AP_INIT_TAKE1("AuthNTLMDomain", set_ntlm_domain, NULL, OR_AUTHCFG,
+        "NetBIOS domain advertised in the NTLM challenge and assumed for "
+        "clients that send none (default WORKGROUP)"),
+    AP_INIT_FLAG("DisableNTLMCredentialCaching", set_ntlm_no_cache, NULL,
+        OR_AUTHCFG, "On: every request needs its own NTLM handshake and "
+        "no credential is kept on the connection (default Off)"),
+    AP_INIT_ITERATE("AuthNTLMProxyHeaders", set_ntlm_proxy_headers, NULL,
+        OR_AUTHCFG, "Request headers that mark a request as coming through "
+        "a proxy, whose NTLM credential is never cached (default Via "
+        "Forwarded X-Forwarded-For; None for none)"),
+    AP_INIT_FLAG("AuthNTLMRejectCachedCredentials", set_ntlm_reject_cached,
+        NULL, OR_AUTHCFG, "On: answer requests that would be served from "
+        "the connection's cached NTLM credential with 401, so the client "
+        "authenticates again (default Off)"),
+    AP_INIT_TAKE1("AuthNTLMUserFormat", set_ntlm_user_format, NULL,
+        OR_AUTHCFG, "How NTLM users appear in REMOTE_USER: down-level "
+        "(DOMAIN\\user, default), upn (user@DOMAIN) or user"),
     AP_INIT_TAKE1("AuthCacheSOCache", set_socache, NULL, RSRC_CONF,
         "The shared object cache for entries, provider[:args] "
         "(default shmcb:" AUTHCACHE_DEFAULT_SOCACHE_ARG ")"),

@@ -9,6 +9,7 @@
 #include "ap_socache.h"
 #include "mod_auth.h"
 
+#include "ac_ntlm.h"
 #include "ac_token.h"
 
 extern module AP_MODULE_DECLARE_DATA authcache_module;
@@ -28,20 +29,41 @@ extern module AP_MODULE_DECLARE_DATA authcache_module;
     X(providers)                \
     X(default_domain)           \
     X(context)                  \
-    X(basic_ttl)
+    X(basic_ttl)                \
+    X(ntlm_provider)            \
+    X(ntlm_user_file)           \
+    X(ntlm_domain)              \
+    X(ntlm_no_cache)            \
+    X(ntlm_proxy_headers)       \
+    X(ntlm_reject_cached)       \
+    X(ntlm_user_format)
 
 typedef struct {
     const char *name;
     const authn_provider *provider;
 } authcache_backend_rec;
 
-typedef struct {
+typedef enum {
+    AUTHCACHE_USER_DOWNLEVEL = 0,     /* DOMAIN\\user */
+    AUTHCACHE_USER_UPN,               /* user@DOMAIN */
+    AUTHCACHE_USER_BARE               /* user */
+} authcache_user_format_e;
+
+typedef struct authcache_dir_config_rec_s {
     const char *dir;                  /* the section's path, for the context */
     apr_array_header_t *providers;    /* of authcache_backend_rec */
     const char *provider_names;       /* "file dbm", for the context */
     const char *default_domain;       /* NULL: none */
     const char *context;              /* NULL: derived per location */
     apr_interval_time_t basic_ttl;    /* 0: caching off here */
+    const struct authcache_ntlm_provider *ntlm_provider;
+    const char *ntlm_provider_name;   /* travels with ntlm_provider */
+    const char *ntlm_user_file;       /* AuthNTLMUserFile */
+    const char *ntlm_domain;          /* NetBIOS domain advertised */
+    int ntlm_no_cache;                /* DisableNTLMCredentialCaching */
+    apr_array_header_t *ntlm_proxy_headers; /* of const char * */
+    int ntlm_reject_cached;           /* AuthNTLMRejectCachedCredentials */
+    int ntlm_user_format;             /* authcache_user_format_e */
 #define AUTHCACHE_SET_FLAG(f) unsigned int f##_set : 1;
     AUTHCACHE_DIR_FIELDS(AUTHCACHE_SET_FLAG)
 #undef AUTHCACHE_SET_FLAG
@@ -75,7 +97,13 @@ extern int authcache_in_use;
     X(replacements,   "entries replaced after a password change")         \
     X(denials,        "logins refused by the backends")                   \
     X(bad_input,      "logins refused for malformed credentials or names")\
-    X(store_errors,   "cache store errors (request went to backend)")
+    X(store_errors,   "cache store errors (request went to backend)")    \
+    X(ntlm_handshakes, "NTLM challenges sent (NEGOTIATE received)")       \
+    X(ntlm_logons,    "NTLM AUTHENTICATE messages verified by an authority")\
+    X(ntlm_cache_hits, "NTLM requests served from the connection's credential")\
+    X(ntlm_denials,   "NTLM logons refused")                              \
+    X(ntlm_rejected_cached, "cached NTLM credentials rejected (401 sent)")  \
+    X(ntlm_bad_input, "malformed NTLM headers or messages")
 
 typedef enum {
 #define AUTHCACHE_COUNTER_ENUM(n, d) AUTHCACHE_C_##n,
@@ -110,9 +138,10 @@ typedef struct {
     ac_token_t basic_token;
     apr_uint32_t basic_generation;
     int basic_valid;
+    struct authcache_ntlm_conn *ntlm;  /* NTLM handshake and credential */
 } authcache_conn_rec;
 
-/* r's connection state, NULL when the module is unused. */
+/* r's connection state (mac is NULL when no keyring is set up). */
 authcache_conn_rec *authcache_conn(request_rec *r);
 
 /*
@@ -143,9 +172,30 @@ void authcache_notes_set(request_rec *r, int cached, const char *source,
                          const char *user, const char *domain);
 void authcache_notes_register_hooks(apr_pool_t *p);
 
+/* ---- NTLM authorities (authcache_ntlm_file.c, later winbind) -------- */
+
+#define AUTHCACHE_NTLM_PROVIDER_GROUP   "authcache-ntlm"
+#define AUTHCACHE_NTLM_PROVIDER_VERSION "0"
+
+/*
+ * Who verifies an NTLMv2 response. verify returns AUTH_GRANTED (with the
+ * account's canonical *user and *domain and the session base key filled),
+ * AUTH_DENIED, AUTH_USER_NOT_FOUND or AUTH_GENERAL_ERROR.
+ */
+typedef struct authcache_ntlm_provider {
+    authn_status (*verify)(request_rec *r, const struct authcache_dir_config_rec_s *conf,
+                           const ac_ntlm_auth_t *a,
+                           const unsigned char challenge[8],
+                           unsigned char session_base_key[16],
+                           const char **user, const char **domain);
+} authcache_ntlm_provider;
+
+void authcache_ntlm_file_register(apr_pool_t *p);
+
 /* ---- providers and handlers ----------------------------------------- */
 
 void authcache_basic_register_hooks(apr_pool_t *p);
+void authcache_ntlm_register_hooks(apr_pool_t *p);
 void authcache_status_register_hooks(apr_pool_t *p);
 
 #endif /* AUTHCACHE_PRIVATE_H */

@@ -81,10 +81,10 @@ authcache_conn_rec *authcache_conn(request_rec *r)
                                                   &authcache_module);
     apr_status_t rv;
 
-    if (cc || !keyring)
+    if (cc)
         return cc;
     cc = apr_pcalloc(c->pool, sizeof(*cc));
-    rv = ac_mac_create(&cc->mac, keyring, c->pool);
+    rv = keyring ? ac_mac_create(&cc->mac, keyring, c->pool) : APR_SUCCESS;
     if (rv == APR_SUCCESS)
         rv = apr_pool_create(&cc->basic_pool, c->pool);
     if (rv != APR_SUCCESS) {

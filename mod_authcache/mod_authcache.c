@@ -5,6 +5,8 @@
  *   authcache_config.c   directives, per-directory and server records
  *   authcache_store.c    socache store, mutex, secret, counters
  *   authcache_basic.c    the "authcache" authn provider (Basic tokens)
+ *   authcache_ntlm.c     AuthType NTLM, credentials cached per connection
+ *   authcache_ntlm_file.c  the "file" NTLM authority (AuthNTLMUserFile)
  *   authcache_notes.c    notes, environment, optional function
  *   authcache_status.c   the authcache-status handler
  *   ac_*.c               protocol and token code without httpd headers
@@ -18,6 +20,7 @@ static void authcache_register_hooks(apr_pool_t *p)
 {
     authcache_store_register_hooks(p);
     authcache_basic_register_hooks(p);
+    authcache_ntlm_register_hooks(p);
     authcache_notes_register_hooks(p);
     authcache_status_register_hooks(p);
 }

@@ -1,0 +1,416 @@
+/*
+ * AuthType NTLM, with the credential cached on the keep-alive connection
+ * as Windows' HTTP Server API does it:
+ *
+ *   no header, nothing cached     -> 401 WWW-Authenticate: NTLM
+ *   NEGOTIATE (type 1)            -> drop any cached credential (another
+ *                                    user may log on), 401 with a CHALLENGE
+ *                                    kept in the connection's state
+ *   AUTHENTICATE (type 3)         -> must answer that challenge, on this
+ *                                    connection, in time; verified by the
+ *                                    authority (AuthNTLMProvider); the
+ *                                    credential is cached on the connection
+ *   no header, credential cached  -> authenticated from it, no authority
+ *                                    call, AUTHCACHE_CACHED_CRED=1
+ *
+ * DisableNTLMCredentialCaching, requests through a proxy and HTTP/2
+ * streams never use or fill the cache. AuthNTLMRejectCachedCredentials,
+ * or an application answering 401 to a cache-served request, drops the
+ * credential and sends the NTLM challenge so the client logs on again.
+ */
+#include <openssl/crypto.h>
+
+#include "apr_base64.h"
+#include "apr_strings.h"
+#include "httpd.h"
+#include "http_config.h"
+#include "http_core.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "http_request.h"
+#include "mod_auth.h"
+
+#include "mod_authcache.h"
+#include "authcache_private.h"
+
+APLOG_USE_MODULE(authcache);
+
+/* A CHALLENGE must be answered within this time. */
+#define NTLM_HANDSHAKE_TIMEOUT apr_time_from_sec(60)
+/* Largest decoded NTLM message accepted (a type 3 is some hundred bytes). */
+#define NTLM_MAX_MESSAGE 8192
+#define NTLM_FILTER "AUTHCACHE_NTLM_401"
+
+typedef struct authcache_ntlm_conn {
+    apr_pool_t *pool;           /* holds the fields below; cleared often */
+    /* the handshake in progress: the messages, for the MIC */
+    int challenged;
+    apr_time_t challenged_at;
+    unsigned char challenge[8];
+    unsigned char *negotiate_msg, *challenge_msg;
+    apr_size_t negotiate_len, challenge_len;
+    /* the cached credential */
+    const char *user, *domain;
+} authcache_ntlm_conn;
+
+static authcache_ntlm_conn *ntlm_conn(request_rec *r)
+{
+    authcache_conn_rec *cc = authcache_conn(r);
+
+    if (cc && !cc->ntlm) {
+        cc->ntlm = apr_pcalloc(r->connection->pool, sizeof(*cc->ntlm));
+        if (apr_pool_create(&cc->ntlm->pool, r->connection->pool)
+            != APR_SUCCESS)
+            return NULL;
+        apr_pool_tag(cc->ntlm->pool, "authcache_ntlm");
+    }
+    return cc ? cc->ntlm : NULL;
+}
+
+static void ntlm_forget(authcache_ntlm_conn *nc)
+{
+    apr_pool_clear(nc->pool);
+    memset(nc->challenge, 0, sizeof(nc->challenge));
+    nc->challenged = 0;
+    nc->negotiate_msg = nc->challenge_msg = NULL;
+    nc->user = nc->domain = NULL;
+}
+
+/* Why this request must not use or fill the cache, or NULL. */
+static const char *no_cache_reason(request_rec *r,
+                                   const authcache_dir_config_rec *conf)
+{
+    int i;
+
+    if (conf->ntlm_no_cache)
+        return "DisableNTLMCredentialCaching";
+    if (r->proxyreq == PROXYREQ_PROXY)
+        return "forward proxy request";
+    for (i = 0; i < conf->ntlm_proxy_headers->nelts; i++) {
+        const char *h = APR_ARRAY_IDX(conf->ntlm_proxy_headers, i,
+                                      const char *);
+        if (apr_table_get(r->headers_in, h))
+            return h;
+    }
+    return NULL;
+}
+
+static int ntlm_challenge_401(request_rec *r, const char *token)
+{
+    apr_table_setn(r->err_headers_out,
+                   r->proxyreq == PROXYREQ_PROXY ? "Proxy-Authenticate"
+                                                 : "WWW-Authenticate",
+                   token ? apr_pstrcat(r->pool, "NTLM ", token, NULL)
+                         : "NTLM");
+    return r->proxyreq == PROXYREQ_PROXY ? HTTP_PROXY_AUTHENTICATION_REQUIRED
+                                         : HTTP_UNAUTHORIZED;
+}
+
+static const char *format_user(request_rec *r, int format, const char *user,
+                               const char *domain)
+{
+    switch (format) {
+    case AUTHCACHE_USER_UPN:
+        return apr_pstrcat(r->pool, user, "@", domain, NULL);
+    case AUTHCACHE_USER_BARE:
+        return user;
+    default:
+        return apr_pstrcat(r->pool, domain, "\\", user, NULL);
+    }
+}
+
+static int ntlm_granted(request_rec *r, const authcache_dir_config_rec *conf,
+                        int cached, int persistent, const char *user,
+                        const char *domain)
+{
+    r->user = (char *)format_user(r, conf->ntlm_user_format, user, domain);
+    r->ap_auth_type = "NTLM";
+    authcache_notes_set(r, cached, AUTHCACHE_SOURCE_NTLM, user, domain);
+    /* as IIS: tells the client whether it may skip the header next time */
+    apr_table_setn(r->err_headers_out, "Persistent-Auth",
+                   persistent ? "true" : "false");
+    return OK;
+}
+
+/*
+ * NEGOTIATE: answer with a CHALLENGE and remember it. The connection must
+ * survive this 401 even at MaxKeepAliveRequests: the handshake is bound
+ * to it, so its request does not count against the limit.
+ */
+static int ntlm_negotiate(request_rec *r, authcache_ntlm_conn *nc,
+                          const authcache_dir_config_rec *conf,
+                          const unsigned char *msg, apr_size_t len)
+{
+    ac_ntlm_challenge_params_t params;
+    apr_uint32_t client_flags, negotiated;
+    unsigned char *out;
+    apr_size_t out_len;
+    const char *why;
+    char *b64;
+    apr_status_t rv;
+
+    if (ac_ntlm_parse_negotiate(msg, len, &client_flags, &why)
+        != APR_SUCCESS) {
+        authcache_count(AUTHCACHE_C_ntlm_bad_input);
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "authcache: bad NTLM NEGOTIATE for %s: %s", r->uri, why);
+        return HTTP_BAD_REQUEST;
+    }
+    ntlm_forget(nc);
+    memset(&params, 0, sizeof(params));
+    params.nb_domain = conf->ntlm_domain;
+    params.nb_computer = ap_get_server_name(r);
+    params.timestamp = ac_ntlm_filetime(apr_time_now());
+    if ((rv = apr_generate_random_bytes(params.challenge, 8)) != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
+                      "authcache: no random bytes for an NTLM challenge");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    /* NetBIOS computer names are at most 15 characters: cut the host */
+    params.nb_computer = apr_pstrndup(r->pool, params.nb_computer,
+                                      strcspn(params.nb_computer, "."));
+    if (strlen(params.nb_computer) > 15)
+        params.nb_computer = apr_pstrndup(r->pool, params.nb_computer, 15);
+    params.dns_computer = ap_get_server_name(r);
+    if (ac_ntlm_build_challenge(&params, client_flags, nc->pool, &out,
+                                &out_len, &negotiated, &why) != APR_SUCCESS) {
+        authcache_count(AUTHCACHE_C_ntlm_bad_input);
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "authcache: cannot answer NTLM NEGOTIATE for %s: %s",
+                      r->uri, why);
+        return HTTP_BAD_REQUEST;
+    }
+    memcpy(nc->challenge, params.challenge, 8);
+    nc->challenged = 1;
+    nc->challenged_at = apr_time_now();
+    nc->negotiate_msg = apr_pmemdup(nc->pool, msg, len);
+    nc->negotiate_len = len;
+    nc->challenge_msg = out;
+    nc->challenge_len = out_len;
+    authcache_count(AUTHCACHE_C_ntlm_handshakes);
+
+    b64 = apr_palloc(r->pool, apr_base64_encode_len((int)out_len));
+    apr_base64_encode(b64, (const char *)out, (int)out_len);
+    if (r->connection->keepalives > 0)
+        r->connection->keepalives--;
+    return ntlm_challenge_401(r, b64);
+}
+
+/* AUTHENTICATE: verify it against the challenge of this connection. */
+static int ntlm_authenticate(request_rec *r, authcache_ntlm_conn *nc,
+                             const authcache_dir_config_rec *conf,
+                             const unsigned char *msg, apr_size_t len,
+                             const char *no_cache)
+{
+    const authcache_ntlm_provider *authority = conf->ntlm_provider;
+    unsigned char challenge[8], key[16];
+    const char *why, *user = NULL, *domain = NULL;
+    ac_ntlm_auth_t a;
+    authn_status st;
+    int mic_ok = 1;
+    const char *who;
+
+    if (!nc->challenged) {
+        authcache_count(AUTHCACHE_C_ntlm_bad_input);
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "authcache: NTLM AUTHENTICATE for %s without a "
+                      "NEGOTIATE on this connection", r->uri);
+        return ntlm_challenge_401(r, NULL);
+    }
+    /* one answer per challenge, whatever the outcome */
+    memcpy(challenge, nc->challenge, 8);
+    nc->challenged = 0;
+    if (apr_time_now() - nc->challenged_at > NTLM_HANDSHAKE_TIMEOUT) {
+        authcache_count(AUTHCACHE_C_ntlm_bad_input);
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "authcache: NTLM challenge for %s expired", r->uri);
+        return ntlm_challenge_401(r, NULL);
+    }
+    if (ac_ntlm_parse_authenticate(msg, len, r->pool, &a, &why)
+        != APR_SUCCESS) {
+        authcache_count(AUTHCACHE_C_ntlm_bad_input);
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "authcache: NTLM AUTHENTICATE refused for %s: %s",
+                      r->uri, why);
+        return ntlm_challenge_401(r, NULL);
+    }
+    if (!authority)
+        authority = ap_lookup_provider(AUTHCACHE_NTLM_PROVIDER_GROUP,
+                                       conf->ntlm_provider_name,
+                                       AUTHCACHE_NTLM_PROVIDER_VERSION);
+    if (!authority) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "authcache: no NTLM authority '%s'",
+                      conf->ntlm_provider_name);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    who = apr_pstrcat(r->pool, *a.domain_utf8 ? a.domain_utf8
+                                              : conf->ntlm_domain,
+                      "\\", a.user_utf8, NULL);
+    authcache_count(AUTHCACHE_C_ntlm_logons);
+    st = authority->verify(r, conf, &a, challenge, key, &user, &domain);
+    if (st == AUTH_GRANTED && a.has_mic
+        && (ac_ntlm_mic_verify(key, nc->negotiate_msg, nc->negotiate_len,
+                               nc->challenge_msg, nc->challenge_len, msg, len,
+                               &a, &mic_ok) != APR_SUCCESS || !mic_ok)) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                      "authcache: NTLM MIC mismatch for %s on %s: "
+                      "messages altered in transit?", who, r->uri);
+        st = AUTH_DENIED;
+    }
+    OPENSSL_cleanse(key, sizeof(key));
+    if (st == AUTH_GENERAL_ERROR)
+        return HTTP_INTERNAL_SERVER_ERROR;
+    if (st != AUTH_GRANTED) {
+        authcache_count(AUTHCACHE_C_ntlm_denials);
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "authcache: NTLM logon of %s refused for %s: %s",
+                      who, r->uri,
+                      st == AUTH_USER_NOT_FOUND ? "unknown user"
+                                                : "wrong password");
+        return ntlm_challenge_401(r, NULL);
+    }
+    if (!no_cache) {
+        nc->user = apr_pstrdup(nc->pool, user);
+        nc->domain = apr_pstrdup(nc->pool, domain);
+    }
+    return ntlm_granted(r, conf, 0, !no_cache, user, domain);
+}
+
+/* Decodes "NTLM <base64>": NULL (and a log line) when it is not that. */
+static unsigned char *ntlm_decode(request_rec *r, const char *header,
+                                  apr_size_t *len)
+{
+    const char *b64 = header + 4;
+    apr_size_t n;
+    unsigned char *msg;
+
+    while (*b64 == ' ')
+        b64++;
+    n = strspn(b64, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                    "0123456789+/");
+    n += strspn(b64 + n, "=");
+    if (!*b64 || b64[n + strspn(b64 + n, " \t")]
+        || n > (apr_size_t)apr_base64_encode_len(NTLM_MAX_MESSAGE)) {
+        authcache_count(AUTHCACHE_C_ntlm_bad_input);
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "authcache: malformed NTLM Authorization header for %s",
+                      r->uri);
+        return NULL;
+    }
+    msg = apr_palloc(r->pool, apr_base64_decode_len(b64));
+    *len = (apr_size_t)apr_base64_decode_binary(msg, b64);
+    return msg;
+}
+
+static int ntlm_check_user_id(request_rec *r)
+{
+    authcache_dir_config_rec *conf;
+    authcache_ntlm_conn *nc;
+    const char *type = ap_auth_type(r), *header, *no_cache, *why;
+    unsigned char *msg;
+    apr_size_t len;
+    int mtype;
+
+    if (!type || strcasecmp(type, "NTLM"))
+        return DECLINED;
+    conf = ap_get_module_config(r->per_dir_config, &authcache_module);
+    if (r->connection->master) {
+        /* an HTTP/2 stream is no connection a credential can bind to */
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "authcache: NTLM needs HTTP/1.1 (%s was requested over "
+                      "HTTP/2); set \"Protocols http/1.1\" where NTLM is "
+                      "used", r->uri);
+        return HTTP_FORBIDDEN;
+    }
+    if (!(nc = ntlm_conn(r)))
+        return HTTP_INTERNAL_SERVER_ERROR;
+    no_cache = no_cache_reason(r, conf);
+    header = apr_table_get(r->headers_in, r->proxyreq == PROXYREQ_PROXY
+                                          ? "Proxy-Authorization"
+                                          : "Authorization");
+    if (!header || strncasecmp(header, "NTLM", 4)
+        || (header[4] && header[4] != ' ')) {
+        if (header)
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                          "authcache: not NTLM credentials for %s", r->uri);
+        if (nc->user && !header && !no_cache) {
+            if (!conf->ntlm_reject_cached) {
+                authcache_count(AUTHCACHE_C_ntlm_cache_hits);
+                return ntlm_granted(r, conf, 1, 1, nc->user, nc->domain);
+            }
+            authcache_count(AUTHCACHE_C_ntlm_rejected_cached);
+            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                          "authcache: cached NTLM credential rejected for %s "
+                          "(AuthNTLMRejectCachedCredentials)", r->uri);
+        }
+        else if (nc->user && no_cache)
+            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                          "authcache: cached NTLM credential not used for %s "
+                          "(%s)", r->uri, no_cache);
+        /* disabled, proxied or rejected: the cached credential is gone */
+        if (nc->user)
+            ntlm_forget(nc);
+        return ntlm_challenge_401(r, NULL);
+    }
+
+    if (!(msg = ntlm_decode(r, header, &len)))
+        return HTTP_BAD_REQUEST;
+    if (ac_ntlm_message_type(msg, len, &mtype, &why) != APR_SUCCESS
+        || mtype == 2) {
+        authcache_count(AUTHCACHE_C_ntlm_bad_input);
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "authcache: bad NTLM message for %s: %s", r->uri,
+                      mtype == 2 ? "a CHALLENGE sent by the client" : why);
+        return HTTP_BAD_REQUEST;
+    }
+    if (mtype == 1)
+        return ntlm_negotiate(r, nc, conf, msg, len);
+    return ntlm_authenticate(r, nc, conf, msg, len, no_cache);
+}
+
+/*
+ * An application (CGI, proxied backend) that answers 401 to a request
+ * served from the cached credential rejects that credential: drop it and
+ * challenge, so the client starts a new handshake.
+ */
+static apr_status_t ntlm_401_filter(ap_filter_t *f, apr_bucket_brigade *bb)
+{
+    request_rec *r = f->r;
+    authcache_ntlm_conn *nc;
+
+    if (r->status == HTTP_UNAUTHORIZED && (nc = ntlm_conn(r)) && nc->user) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "authcache: the application refused the cached NTLM "
+                      "credential of %s\\%s for %s; challenging",
+                      nc->domain, nc->user, r->uri);
+        authcache_count(AUTHCACHE_C_ntlm_rejected_cached);
+        ntlm_forget(nc);
+        apr_table_unset(r->headers_out, "WWW-Authenticate");
+        apr_table_setn(r->err_headers_out, "WWW-Authenticate", "NTLM");
+        apr_table_setn(r->err_headers_out, "Persistent-Auth", "false");
+    }
+    ap_remove_output_filter(f);
+    return ap_pass_brigade(f->next, bb);
+}
+
+static void ntlm_insert_filter(request_rec *r)
+{
+    const char *flag = apr_table_get(r->notes, AUTHCACHE_VAR_CACHED_CRED);
+    const char *src = apr_table_get(r->notes, AUTHCACHE_VAR_SOURCE);
+
+    if (flag && *flag == '1' && src && !strcmp(src, AUTHCACHE_SOURCE_NTLM))
+        ap_add_output_filter(NTLM_FILTER, NULL, r, r->connection);
+}
+
+void authcache_ntlm_register_hooks(apr_pool_t *p)
+{
+    authcache_ntlm_file_register(p);
+    ap_hook_check_authn(ntlm_check_user_id, NULL, NULL, APR_HOOK_MIDDLE,
+                        AP_AUTH_INTERNAL_PER_CONF);
+    ap_register_output_filter(NTLM_FILTER, ntlm_401_filter, NULL,
+                              AP_FTYPE_CONTENT_SET);
+    ap_hook_insert_filter(ntlm_insert_filter, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_insert_error_filter(ntlm_insert_filter, NULL, NULL,
+                                APR_HOOK_MIDDLE);
+}
