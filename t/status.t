@@ -28,4 +28,6 @@ cmp_ok($j->{basic_hits}, '>=', 1, 'hits counted');
 is_deeply([sort grep { !/^(in_use|store)$/ } keys %$j],
           [sort qw(basic_hits basic_misses basic_mismatch basic_expired
                    backend_calls stores replacements denials bad_input
-                   store_errors)], 'every counter is there');
+                   store_errors ntlm_handshakes ntlm_logons ntlm_cache_hits
+                   ntlm_denials ntlm_rejected_cached ntlm_bad_input)],
+          'every counter is there');

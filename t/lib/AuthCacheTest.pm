@@ -14,7 +14,8 @@ use Exporter 'import';
 
 our @EXPORT = qw(basic_get raw_auth_get write_users counters counter_delta
                  users_file authcache_log_lines free_port slurp wait_for
-                 side_conf side_ctl);
+                 side_conf side_ctl curl_ntlm ntlm_client write_ntlm_users
+                 openssl_legacy_conf);
 
 sub users_file {
     my $name = shift;
@@ -138,6 +139,67 @@ sub side_ctl {
         $ok = (() = slurp($log) =~ /resuming normal operations/g) > $runs;
     }
     return ($ok, $out . slurp($log));
+}
+
+# write_ntlm_users(user => password, ...) in domain EXAMPLE, with htntlm
+sub write_ntlm_users {
+    my %users = @_;
+    my $file = users_file('ntlm-users');
+    my $top = Apache::Test::vars('top_dir');
+    my $first = 1;
+    for my $u (sort keys %users) {
+        my @cmd = ("$top/tools/htntlm", ($first ? '-c' : ()), '-b', $file,
+                   'EXAMPLE', $u, $users{$u});
+        system(@cmd) == 0 or die "htntlm failed: @cmd";
+        $first = 0;
+    }
+    return $file;
+}
+
+# curl_ntlm([curl options], url, url, ...): one curl --ntlm command, the
+# URLs on one connection when curl can; "--next", more options and URLs
+# start a new set of options (curl resets them there). Returns a hash per
+# URL: code, cached (X-Cached), user (X-User), connects, persistent.
+sub curl_ntlm {
+    my ($opts, @args) = @_;
+    my $base = 'http://' . Apache::TestRequest::hostport();
+    my @common = ('-s', '--ntlm', '-w',
+                  '%{http_code}|%header{X-Cached}|%header{X-User}|'
+                  . '%{num_connects}|%header{Persistent-Auth}\n');
+    my @cmd = ('curl', @common, @$opts,
+               map { $_ eq '--next' ? ($_, @common)
+                     : m{^(/|https?:)} ? ('-o', '/dev/null', m{^/} ? "$base$_" : $_)
+                     : $_ } @args);
+    open my $fh, '-|', @cmd or die "curl: $!";
+    my @out = map { chomp; my @f = split /\|/, $_, -1;
+                    { code => $f[0], cached => $f[1], user => $f[2],
+                      connects => $f[3], persistent => $f[4] } } <$fh>;
+    close $fh;
+    return @out;
+}
+
+# Debian's python3 NTLM clients need MD4, which OpenSSL 3 keeps in its
+# legacy provider: a config that loads it, for their process only
+sub openssl_legacy_conf {
+    my $file = Apache::Test::vars('serverroot') . '/run/openssl-legacy.cnf';
+    make_path(Apache::Test::vars('serverroot') . '/run');
+    open my $fh, '>', $file or die $!;
+    print $fh "openssl_conf = init\n[init]\nproviders = prov\n[prov]\n",
+              "default = on\nlegacy = on\n[on]\nactivate = 1\n";
+    close $fh;
+    return $file;
+}
+
+# ntlm_client(args...): runs t/bin/ntlm-client, returns its JSON lines
+sub ntlm_client {
+    my @args = @_;
+    my $top = Apache::Test::vars('top_dir');
+    local $ENV{OPENSSL_CONF} = openssl_legacy_conf();
+    open my $fh, '-|', '/usr/bin/python3', "$top/t/bin/ntlm-client", @args
+        or die "ntlm-client: $!";
+    my @out = map { JSON::PP::decode_json($_) } grep { /^\{/ } <$fh>;
+    close $fh;
+    return @out;
 }
 
 1;
