@@ -316,11 +316,17 @@ static int ntlm_check_user_id(request_rec *r)
         return DECLINED;
     conf = ap_get_module_config(r->per_dir_config, &authcache_module);
     if (r->connection->master) {
-        /* an HTTP/2 stream is no connection a credential can bind to */
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                      "authcache: NTLM needs HTTP/1.1 (%s was requested over "
-                      "HTTP/2); set \"Protocols http/1.1\" where NTLM is "
-                      "used", r->uri);
+        /*
+         * An HTTP/2 stream is no connection a credential can bind to: its
+         * requests share one client connection. mod_http2 turns a 403 with
+         * this note into RST_STREAM HTTP_1_1_REQUIRED, and clients retry
+         * the request over HTTP/1.1.
+         */
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "authcache: NTLM needs HTTP/1.1: asking the client to "
+                      "retry %s over HTTP/1.1", r->uri);
+        apr_table_setn(r->notes, "ssl-renegotiate-forbidden",
+                       "NTLM is bound to HTTP/1.1 connections");
         return HTTP_FORBIDDEN;
     }
     if (!(nc = ntlm_conn(r)))

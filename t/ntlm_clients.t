@@ -4,12 +4,13 @@ use strict;
 use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);
 use Apache::TestRequest ();
+use Apache::TestUtil qw(t_start_error_log_watch t_finish_error_log_watch);
 use LWP::UserAgent ();
 use Authen::NTLM qw(ntlmv2);
 use lib 't/lib';
 use AuthCacheTest;
 
-plan tests => 15;
+plan tests => 18;
 
 write_ntlm_users(alice => 'Al1ce-ntlm', bob => 'B0b-ntlm');
 my $hp = Apache::TestRequest::hostport();
@@ -52,3 +53,12 @@ is($r[2]->header('X-User'), 'EXAMPLE\\bob', 'LWP: as EXAMPLE\\bob');
 is($d->{ntlm_logons}, 1, 'LWP: one authority call');
 $ua->credentials($hp, '', '\\bob', 'wrong');
 is(LWP::UserAgent->new(keep_alive => 1)->get($url)->code, 401, 'LWP: no credentials, 401');
+
+# HTTP/2: a stream is no connection to bind a credential to. The request
+# is refused with HTTP_1_1_REQUIRED and curl retries it over HTTP/1.1.
+t_start_error_log_watch();
+@r = curl_ntlm(['--http2-prior-knowledge', '-u', 'alice:Al1ce-ntlm'], '/ntlm/');
+my @log = t_finish_error_log_watch();
+is($r[0]{code}, 200, 'HTTP/2: the logon succeeds in the end');
+is($r[0]{version}, '1.1', 'HTTP/2: over HTTP/1.1, after HTTP_1_1_REQUIRED');
+ok(scalar(grep { /NTLM needs HTTP\/1\.1/ } @log), 'HTTP/2: the refusal is logged');

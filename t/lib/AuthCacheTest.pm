@@ -159,13 +159,14 @@ sub write_ntlm_users {
 # curl_ntlm([curl options], url, url, ...): one curl --ntlm command, the
 # URLs on one connection when curl can; "--next", more options and URLs
 # start a new set of options (curl resets them there). Returns a hash per
-# URL: code, cached (X-Cached), user (X-User), connects, persistent.
+# URL: code, cached (X-Cached), user (X-User), connects, persistent,
+# version (HTTP version of the final response).
 sub curl_ntlm {
     my ($opts, @args) = @_;
     my $base = 'http://' . Apache::TestRequest::hostport();
     my @common = ('-s', '--ntlm', '-w',
                   '%{http_code}|%header{X-Cached}|%header{X-User}|'
-                  . '%{num_connects}|%header{Persistent-Auth}\n');
+                  . '%{num_connects}|%header{Persistent-Auth}|%{http_version}\n');
     my @cmd = ('curl', @common, @$opts,
                map { $_ eq '--next' ? ($_, @common)
                      : m{^(/|https?:)} ? ('-o', '/dev/null', m{^/} ? "$base$_" : $_)
@@ -173,7 +174,8 @@ sub curl_ntlm {
     open my $fh, '-|', @cmd or die "curl: $!";
     my @out = map { chomp; my @f = split /\|/, $_, -1;
                     { code => $f[0], cached => $f[1], user => $f[2],
-                      connects => $f[3], persistent => $f[4] } } <$fh>;
+                      connects => $f[3], persistent => $f[4],
+                      version => $f[5] } } <$fh>;
     close $fh;
     return @out;
 }
