@@ -30,6 +30,7 @@ void *authcache_create_dir_config(apr_pool_t *p, char *dir)
     conf->basic_ttl = AUTHCACHE_DEFAULT_BASIC_TTL;
     conf->ntlm_provider_name = "file";
     conf->ntlm_domain = "WORKGROUP";
+    conf->ntlm_handshake_timeout = apr_time_from_sec(60);
     conf->ntlm_proxy_headers = apr_array_make(p, 3, sizeof(const char *));
     APR_ARRAY_PUSH(conf->ntlm_proxy_headers, const char *) = "Via";
     APR_ARRAY_PUSH(conf->ntlm_proxy_headers, const char *) = "Forwarded";
@@ -118,21 +119,41 @@ static const char *set_context(cmd_parms *cmd, void *dconf, const char *arg)
     return NULL;
 }
 
-static const char *set_basic_ttl(cmd_parms *cmd, void *dconf, const char *arg)
+/* seconds from min to max into *out, or an error naming the directive */
+static const char *parse_seconds(cmd_parms *cmd, const char *arg,
+                                 apr_int64_t min, apr_int64_t max,
+                                 apr_interval_time_t *out)
 {
-    authcache_dir_config_rec *conf = dconf;
     char *end;
     apr_int64_t sec = apr_strtoi64(arg, &end, 10);
 
-    (void)cmd;
-    if (!*arg || *end || sec < 0 || sec > AUTHCACHE_MAX_TTL_SEC)
-        return apr_psprintf(cmd->pool,
-                            "AuthCacheBasicTTL: '%s' is not a number of "
-                            "seconds from 0 (off) to %d", arg,
-                            AUTHCACHE_MAX_TTL_SEC);
-    conf->basic_ttl = apr_time_from_sec(sec);
-    conf->basic_ttl_set = 1;
+    if (!*arg || *end || sec < min || sec > max)
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a number of "
+                            "seconds from %" APR_INT64_T_FMT " to %"
+                            APR_INT64_T_FMT, cmd->cmd->name, arg, min, max);
+    *out = apr_time_from_sec(sec);
     return NULL;
+}
+
+static const char *set_basic_ttl(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    authcache_dir_config_rec *conf = dconf;
+    const char *err = parse_seconds(cmd, arg, 0, AUTHCACHE_MAX_TTL_SEC,
+                                    &conf->basic_ttl);
+
+    conf->basic_ttl_set = !err;
+    return err;
+}
+
+static const char *set_ntlm_handshake_timeout(cmd_parms *cmd, void *dconf,
+                                              const char *arg)
+{
+    authcache_dir_config_rec *conf = dconf;
+    const char *err = parse_seconds(cmd, arg, 1, 600,
+                                    &conf->ntlm_handshake_timeout);
+
+    conf->ntlm_handshake_timeout_set = !err;
+    return err;
 }
 
 static const char *set_ntlm_provider(cmd_parms *cmd, void *dconf,
@@ -313,6 +334,9 @@ const command_rec authcache_cmds[] = {
     AP_INIT_TAKE1("AuthNTLMUserFormat", set_ntlm_user_format, NULL,
         OR_AUTHCFG, "How NTLM users appear in REMOTE_USER: down-level "
         "(DOMAIN\\user, default), upn (user@DOMAIN) or user"),
+    AP_INIT_TAKE1("AuthNTLMHandshakeTimeout", set_ntlm_handshake_timeout,
+        NULL, OR_AUTHCFG, "Seconds a client has to answer an NTLM "
+        "challenge on its connection (default 60)"),
     AP_INIT_TAKE1("AuthCacheSOCache", set_socache, NULL, RSRC_CONF,
         "The shared object cache for entries, provider[:args] "
         "(default shmcb:" AUTHCACHE_DEFAULT_SOCACHE_ARG ")"),

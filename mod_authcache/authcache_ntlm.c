@@ -35,8 +35,6 @@
 
 APLOG_USE_MODULE(authcache);
 
-/* A CHALLENGE must be answered within this time. */
-#define NTLM_HANDSHAKE_TIMEOUT apr_time_from_sec(60)
 /* Largest decoded NTLM message accepted (a type 3 is some hundred bytes). */
 #define NTLM_MAX_MESSAGE 8192
 #define NTLM_FILTER "AUTHCACHE_NTLM_401"
@@ -220,7 +218,7 @@ static int ntlm_authenticate(request_rec *r, authcache_ntlm_conn *nc,
     /* one answer per challenge, whatever the outcome */
     memcpy(challenge, nc->challenge, 8);
     nc->challenged = 0;
-    if (apr_time_now() - nc->challenged_at > NTLM_HANDSHAKE_TIMEOUT) {
+    if (apr_time_now() - nc->challenged_at > conf->ntlm_handshake_timeout) {
         authcache_count(AUTHCACHE_C_ntlm_bad_input);
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                       "authcache: NTLM challenge for %s expired", r->uri);

@@ -36,7 +36,8 @@ extern module AP_MODULE_DECLARE_DATA authcache_module;
     X(ntlm_no_cache)            \
     X(ntlm_proxy_headers)       \
     X(ntlm_reject_cached)       \
-    X(ntlm_user_format)
+    X(ntlm_user_format)         \
+    X(ntlm_handshake_timeout)
 
 typedef struct {
     const char *name;
@@ -64,6 +65,7 @@ typedef struct authcache_dir_config_rec_s {
     apr_array_header_t *ntlm_proxy_headers; /* of const char * */
     int ntlm_reject_cached;           /* AuthNTLMRejectCachedCredentials */
     int ntlm_user_format;             /* authcache_user_format_e */
+    apr_interval_time_t ntlm_handshake_timeout; /* to answer a CHALLENGE */
 #define AUTHCACHE_SET_FLAG(f) unsigned int f##_set : 1;
     AUTHCACHE_DIR_FIELDS(AUTHCACHE_SET_FLAG)
 #undef AUTHCACHE_SET_FLAG

@@ -32,6 +32,16 @@ my @bad = (
      qr/AuthCacheBasicTTL: '15m' is not a number of seconds/],
     [[$loc->('AuthCacheProvider file', 'AuthCacheBasicTTL 99999999')],
      qr/AuthCacheBasicTTL: '99999999'/],
+    [[$loc->('AuthNTLMHandshakeTimeout 0')],
+     qr/AuthNTLMHandshakeTimeout: '0' is not a number of seconds from 1 to 600/],
+    [[$loc->('AuthNTLMProvider nosuch')],
+     qr/AuthNTLMProvider: unknown NTLM authority 'nosuch'/],
+    [[$loc->('AuthNTLMDomain EXAMPLE.TEST')],
+     qr/AuthNTLMDomain: 'EXAMPLE.TEST' is not a NetBIOS domain name/],
+    [[$loc->('AuthNTLMUserFormat email')],
+     qr/AuthNTLMUserFormat: 'email' is not one of down-level/],
+    [[$loc->('DisableNTLMCredentialCaching maybe')],
+     qr/DisableNTLMCredentialCaching must be On or Off/],
     [[$loc->('AuthCacheProvider file', 'AuthCacheDefaultDomain EX\\AMPLE')],
      qr/AuthCacheDefaultDomain: give a bare domain name/],
     [[$loc->('AuthCacheProvider file', 'AuthCacheContext ""')],
@@ -55,7 +65,11 @@ for my $b (@bad) {
 
 my ($ok, $out) = try_conf('test', $loc->('AuthCacheProvider file',
     'AuthCacheBasicTTL 0', 'AuthCacheDefaultDomain EXAMPLE',
-    'AuthCacheContext team'), 'AuthCacheSOCache shmcb:x(65536)');
+    'AuthCacheContext team'), $loc->('AuthType NTLM',
+    'AuthNTLMUserFile /dev/null', 'AuthNTLMDomain EX', 'AuthNTLMProvider file',
+    'DisableNTLMCredentialCaching On', 'AuthNTLMProxyHeaders Via X-Real-IP',
+    'AuthNTLMRejectCachedCredentials On', 'AuthNTLMUserFormat upn',
+    'AuthNTLMHandshakeTimeout 30'), 'AuthCacheSOCache shmcb:x(65536)');
 ok($ok, 'valid use of every directive passes') or diag $out;
 
 # the secret file is read at startup (post_config): start real servers

@@ -10,7 +10,7 @@ use Authen::NTLM qw(ntlmv2);
 use lib 't/lib';
 use AuthCacheTest;
 
-plan tests => 18;
+plan tests => 20;
 
 write_ntlm_users(alice => 'Al1ce-ntlm', bob => 'B0b-ntlm');
 my $hp = Apache::TestRequest::hostport();
@@ -62,3 +62,9 @@ my @log = t_finish_error_log_watch();
 is($r[0]{code}, 200, 'HTTP/2: the logon succeeds in the end');
 is($r[0]{version}, '1.1', 'HTTP/2: over HTTP/1.1, after HTTP_1_1_REQUIRED');
 ok(scalar(grep { /NTLM needs HTTP\/1\.1/ } @log), 'HTTP/2: the refusal is logged');
+
+# the handshake state expires (AuthNTLMHandshakeTimeout 1 there)
+@r = ntlm_client('slow', "http://$hp/ntlm/slow/", 'EXAMPLE\\alice', 'Al1ce-ntlm', 0);
+is($r[0]{status}, 200, 'a prompt answer to the challenge succeeds');
+@r = ntlm_client('slow', "http://$hp/ntlm/slow/", 'EXAMPLE\\alice', 'Al1ce-ntlm', 2.5);
+is($r[0]{status}, 401, 'an answer after the handshake timeout is refused');
