@@ -18,6 +18,7 @@
 /* Values of AUTHCACHE_SOURCE. */
 #define AUTHCACHE_SOURCE_BASIC    "basic-token"
 #define AUTHCACHE_SOURCE_NTLM     "ntlm-connection"
+#define AUTHCACHE_SOURCE_DIGEST   "digest-context"
 
 /* The authn provider name ("AuthBasicProvider authcache"). */
 #define AUTHCACHE_PROVIDER_NAME   "authcache"

@@ -106,6 +106,17 @@ static apr_status_t mac_parts(ac_mac_t *m, const mac_part *parts,
     return ok ? APR_SUCCESS : APR_EGENERAL;
 }
 
+apr_status_t ac_mac_derive(ac_mac_t *m, const char *label,
+                           unsigned char out[AC_MAC_LEN])
+{
+    mac_part parts[] = {
+        { "authcache-derive-v1", 19 },
+        { label, strlen(label) },
+    };
+
+    return mac_parts(m, parts, 2, out);
+}
+
 apr_status_t ac_cache_key(ac_mac_t *m, const char *context,
                           const ac_name_t *name, unsigned char key[AC_KEY_LEN])
 {

@@ -49,6 +49,14 @@ apr_status_t ac_keyring_create(ac_keyring_t **out, const unsigned char *secret,
 apr_status_t ac_mac_create(ac_mac_t **out, const ac_keyring_t *kr,
                            apr_pool_t *p);
 
+/*
+ * A subkey for one purpose (e.g. "digest-nonce"), so that the secret
+ * itself keys nothing but HMAC: HMAC(secret, "authcache-derive-v1" ||
+ * label), as length-prefixed parts. Different labels give unrelated keys.
+ */
+apr_status_t ac_mac_derive(ac_mac_t *m, const char *label,
+                           unsigned char out[AC_MAC_LEN]);
+
 apr_status_t ac_cache_key(ac_mac_t *m, const char *context,
                           const ac_name_t *name, unsigned char key[AC_KEY_LEN]);
 

@@ -31,6 +31,20 @@ void *authcache_create_dir_config(apr_pool_t *p, char *dir)
     conf->ntlm_provider_name = "file";
     conf->ntlm_domain = "WORKGROUP";
     conf->ntlm_handshake_timeout = apr_time_from_sec(60);
+    conf->digest_providers = apr_array_make(p, 1,
+                                            sizeof(authcache_backend_rec));
+    conf->digest_algorithms = apr_array_make(p, 2,
+                                             sizeof(authcache_digest_alg_rec));
+    /* strongest first, one challenge each */
+    ((authcache_digest_alg_rec *)apr_array_push(conf->digest_algorithms))
+        ->alg = AC_DIGEST_SHA256;
+    ((authcache_digest_alg_rec *)apr_array_push(conf->digest_algorithms))
+        ->alg = AC_DIGEST_MD5;
+    conf->digest_qop = AUTHCACHE_QOP_AUTH;
+    conf->digest_nonce_lifetime = apr_time_from_sec(300);
+    conf->digest_context_ttl = apr_time_from_sec(900);
+    conf->digest_userhash = 1;
+    conf->digest_max_body = 65536;
     conf->ntlm_proxy_headers = apr_array_make(p, 3, sizeof(const char *));
     APR_ARRAY_PUSH(conf->ntlm_proxy_headers, const char *) = "Via";
     APR_ARRAY_PUSH(conf->ntlm_proxy_headers, const char *) = "Forwarded";
@@ -256,6 +270,123 @@ static const char *fn(cmd_parms *cmd, void *dconf, int on)                \
 AUTHCACHE_FLAG_SETTER(set_ntlm_no_cache, ntlm_no_cache)
 AUTHCACHE_FLAG_SETTER(set_ntlm_reject_cached, ntlm_reject_cached)
 
+/* AuthCacheDigestProvider name [name ...]: providers with realm hashes */
+static const char *set_digest_providers(cmd_parms *cmd, void *dconf,
+                                        const char *arg)
+{
+    authcache_dir_config_rec *conf = dconf;
+    authcache_backend_rec *b;
+
+    if (!conf->digest_providers_set) {
+        conf->digest_providers = apr_array_make(cmd->pool, 2, sizeof(*b));
+        conf->digest_providers_set = 1;
+    }
+    b = apr_array_push(conf->digest_providers);
+    b->name = apr_pstrdup(cmd->pool, arg);
+    b->provider = ap_lookup_provider(AUTHN_PROVIDER_GROUP, arg,
+                                     AUTHN_PROVIDER_VERSION);
+    if (!b->provider || !b->provider->get_realm_hash)
+        return apr_psprintf(cmd->pool, "AuthCacheDigestProvider: '%s' is not "
+                            "an authn provider with Digest realm hashes "
+                            "(file, dbm, ...; is mod_authn_%s loaded?)",
+                            arg, arg);
+    authcache_in_use = 1;
+    return NULL;
+}
+
+static const char *set_digest_user_file(cmd_parms *cmd, void *dconf,
+                                        const char *arg)
+{
+    authcache_dir_config_rec *conf = dconf;
+
+    conf->digest_user_file = ap_server_root_relative(cmd->pool, arg);
+    if (!conf->digest_user_file)
+        return apr_psprintf(cmd->pool, "AuthCacheDigestUserFile: bad path "
+                            "'%s'", arg);
+    conf->digest_user_file_set = 1;
+    authcache_in_use = 1;
+    return NULL;
+}
+
+static const char *set_digest_algorithms(cmd_parms *cmd, void *dconf,
+                                         const char *arg)
+{
+    authcache_dir_config_rec *conf = dconf;
+    authcache_digest_alg_rec *a;
+    ac_digest_alg_e alg;
+    int sess;
+
+    if (ac_digest_alg_parse(arg, &alg, &sess) != APR_SUCCESS)
+        return apr_psprintf(cmd->pool, "AuthCacheDigestAlgorithms: unknown "
+                            "algorithm '%s' (MD5, SHA-256, SHA-512-256, each "
+                            "also with -sess)", arg);
+    if (!conf->digest_algorithms_set) {
+        conf->digest_algorithms = apr_array_make(cmd->pool, 3, sizeof(*a));
+        conf->digest_algorithms_set = 1;
+    }
+    a = apr_array_push(conf->digest_algorithms);
+    a->alg = alg;
+    a->sess = sess;
+    return NULL;
+}
+
+static const char *set_digest_qop(cmd_parms *cmd, void *dconf,
+                                  const char *arg)
+{
+    authcache_dir_config_rec *conf = dconf;
+    int bit = !strcasecmp(arg, "auth") ? AUTHCACHE_QOP_AUTH
+            : !strcasecmp(arg, "auth-int") ? AUTHCACHE_QOP_AUTH_INT : 0;
+
+    if (!bit)
+        return apr_psprintf(cmd->pool, "AuthCacheDigestQop: '%s' is not "
+                            "auth or auth-int", arg);
+    if (!conf->digest_qop_set) {
+        conf->digest_qop = 0;
+        conf->digest_qop_set = 1;
+    }
+    conf->digest_qop |= bit;
+    return NULL;
+}
+
+static const char *set_digest_nonce_lifetime(cmd_parms *cmd, void *dconf,
+                                             const char *arg)
+{
+    authcache_dir_config_rec *conf = dconf;
+    const char *err = parse_seconds(cmd, arg, 1, 86400,
+                                    &conf->digest_nonce_lifetime);
+
+    conf->digest_nonce_lifetime_set = !err;
+    return err;
+}
+
+static const char *set_digest_context_ttl(cmd_parms *cmd, void *dconf,
+                                          const char *arg)
+{
+    authcache_dir_config_rec *conf = dconf;
+    const char *err = parse_seconds(cmd, arg, 1, AUTHCACHE_MAX_TTL_SEC,
+                                    &conf->digest_context_ttl);
+
+    conf->digest_context_ttl_set = !err;
+    return err;
+}
+
+static const char *set_digest_max_body(cmd_parms *cmd, void *dconf,
+                                       const char *arg)
+{
+    authcache_dir_config_rec *conf = dconf;
+    char *end;
+    apr_int64_t n = apr_strtoi64(arg, &end, 10);
+
+    if (!*arg || *end || n < 0 || n > 64 * 1024 * 1024)
+        return apr_psprintf(cmd->pool, "AuthCacheDigestMaxBody: '%s' is not "
+                            "a number of bytes from 0 to 67108864", arg);
+    conf->digest_max_body = (apr_off_t)n;
+    conf->digest_max_body_set = 1;
+    return NULL;
+}
+
+AUTHCACHE_FLAG_SETTER(set_digest_userhash, digest_userhash)
+
 /* AuthCacheSOCache provider[:args] */
 static const char *set_socache(cmd_parms *cmd, void *dummy, const char *arg)
 {
@@ -337,6 +468,27 @@ const command_rec authcache_cmds[] = {
     AP_INIT_TAKE1("AuthNTLMHandshakeTimeout", set_ntlm_handshake_timeout,
         NULL, OR_AUTHCFG, "Seconds a client has to answer an NTLM "
         "challenge on its connection (default 60)"),
+    AP_INIT_ITERATE("AuthCacheDigestProvider", set_digest_providers, NULL,
+        OR_AUTHCFG, "Authn providers whose realm hashes (htdigest: MD5) "
+        "check Digest logons; makes AuthType Digest mod_authcache's here"),
+    AP_INIT_TAKE1("AuthCacheDigestUserFile", set_digest_user_file, NULL,
+        OR_AUTHCFG, "File of user:realm:ALGORITHM:hash lines (MD5, SHA-256, "
+        "SHA-512-256); makes AuthType Digest mod_authcache's here"),
+    AP_INIT_ITERATE("AuthCacheDigestAlgorithms", set_digest_algorithms, NULL,
+        OR_AUTHCFG, "Algorithms offered, one challenge each, in this order "
+        "(default SHA-256 MD5)"),
+    AP_INIT_ITERATE("AuthCacheDigestQop", set_digest_qop, NULL, OR_AUTHCFG,
+        "auth and/or auth-int (default auth)"),
+    AP_INIT_TAKE1("AuthCacheDigestNonceLifetime", set_digest_nonce_lifetime,
+        NULL, OR_AUTHCFG, "Seconds a nonce is fresh; later it is answered "
+        "with stale=true (default 300)"),
+    AP_INIT_TAKE1("AuthCacheDigestContextTTL", set_digest_context_ttl, NULL,
+        OR_AUTHCFG, "Seconds a security context stays cached (default 900)"),
+    AP_INIT_FLAG("AuthCacheDigestUserhash", set_digest_userhash, NULL,
+        OR_AUTHCFG, "Offer userhash=true (RFC 7616; default On)"),
+    AP_INIT_TAKE1("AuthCacheDigestMaxBody", set_digest_max_body, NULL,
+        OR_AUTHCFG, "Largest request body hashed for qop=auth-int (default "
+        "65536)"),
     AP_INIT_TAKE1("AuthCacheSOCache", set_socache, NULL, RSRC_CONF,
         "The shared object cache for entries, provider[:args] "
         "(default shmcb:" AUTHCACHE_DEFAULT_SOCACHE_ARG ")"),

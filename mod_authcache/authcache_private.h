@@ -9,6 +9,8 @@
 #include "ap_socache.h"
 #include "mod_auth.h"
 
+#include "ac_digest.h"
+#include "ac_digest_ctx.h"
 #include "ac_ntlm.h"
 #include "ac_token.h"
 
@@ -37,12 +39,32 @@ extern module AP_MODULE_DECLARE_DATA authcache_module;
     X(ntlm_proxy_headers)       \
     X(ntlm_reject_cached)       \
     X(ntlm_user_format)         \
-    X(ntlm_handshake_timeout)
+    X(ntlm_handshake_timeout)   \
+    X(digest_providers)         \
+    X(digest_user_file)         \
+    X(digest_algorithms)        \
+    X(digest_qop)               \
+    X(digest_nonce_lifetime)    \
+    X(digest_context_ttl)       \
+    X(digest_userhash)          \
+    X(digest_max_body)
 
 typedef struct {
     const char *name;
     const authn_provider *provider;
 } authcache_backend_rec;
+
+typedef struct {
+    int alg;                          /* ac_digest_alg_e */
+    int sess;
+} authcache_digest_alg_rec;
+
+#define AUTHCACHE_QOP_AUTH     1
+#define AUTHCACHE_QOP_AUTH_INT 2
+
+/* Digest is mod_authcache's where a Digest credential source is set. */
+#define AUTHCACHE_DIGEST_ENABLED(conf) \
+    ((conf)->digest_providers->nelts || (conf)->digest_user_file)
 
 typedef enum {
     AUTHCACHE_USER_DOWNLEVEL = 0,     /* DOMAIN\\user */
@@ -66,6 +88,14 @@ typedef struct authcache_dir_config_rec_s {
     int ntlm_reject_cached;           /* AuthNTLMRejectCachedCredentials */
     int ntlm_user_format;             /* authcache_user_format_e */
     apr_interval_time_t ntlm_handshake_timeout; /* to answer a CHALLENGE */
+    apr_array_header_t *digest_providers;  /* of authcache_backend_rec */
+    const char *digest_user_file;     /* user:realm:ALG:hex lines */
+    apr_array_header_t *digest_algorithms; /* of authcache_digest_alg_rec */
+    int digest_qop;                   /* AUTHCACHE_QOP_* bits */
+    apr_interval_time_t digest_nonce_lifetime;
+    apr_interval_time_t digest_context_ttl;
+    int digest_userhash;              /* offer userhash=true */
+    apr_off_t digest_max_body;        /* auth-int: largest body hashed */
 #define AUTHCACHE_SET_FLAG(f) unsigned int f##_set : 1;
     AUTHCACHE_DIR_FIELDS(AUTHCACHE_SET_FLAG)
 #undef AUTHCACHE_SET_FLAG
@@ -105,7 +135,14 @@ extern int authcache_in_use;
     X(ntlm_cache_hits, "NTLM requests served from the connection's credential")\
     X(ntlm_denials,   "NTLM logons refused")                              \
     X(ntlm_rejected_cached, "cached NTLM credentials rejected (401 sent)")  \
-    X(ntlm_bad_input, "malformed NTLM headers or messages")
+    X(ntlm_bad_input, "malformed NTLM headers or messages")               \
+    X(digest_challenges, "Digest challenges sent")                        \
+    X(digest_logons,  "Digest logons checked against a backend")          \
+    X(digest_context_hits, "Digest requests verified from a cached context")\
+    X(digest_stale,   "Digest answers with stale=true")                   \
+    X(digest_replays, "Digest nonce counts refused as replays")           \
+    X(digest_denials, "Digest logons refused")                            \
+    X(digest_bad_input, "malformed Digest headers")
 
 typedef enum {
 #define AUTHCACHE_COUNTER_ENUM(n, d) AUTHCACHE_C_##n,
@@ -162,6 +199,19 @@ apr_status_t authcache_store_get(request_rec *r,
 apr_status_t authcache_store_put(request_rec *r,
                                  const unsigned char key[AC_KEY_LEN],
                                  const ac_token_t *t);
+/*
+ * Raw access for records that are read, changed and written back (Digest
+ * contexts): the caller holds authcache_store_lock() across the three.
+ */
+apr_status_t authcache_store_lock(request_rec *r);
+void authcache_store_unlock(request_rec *r);
+apr_status_t authcache_store_get_raw(request_rec *r, const unsigned char *key,
+                                     unsigned int klen, unsigned char *buf,
+                                     unsigned int *len);
+apr_status_t authcache_store_put_raw(request_rec *r, const unsigned char *key,
+                                     unsigned int klen, apr_time_t expires,
+                                     unsigned char *buf, unsigned int len);
+
 /* Calls the socache provider's status for the status page. */
 void authcache_store_status(request_rec *r, int flags);
 const char *authcache_store_describe(server_rec *s);
@@ -198,6 +248,7 @@ void authcache_ntlm_file_register(apr_pool_t *p);
 
 void authcache_basic_register_hooks(apr_pool_t *p);
 void authcache_ntlm_register_hooks(apr_pool_t *p);
+void authcache_digest_register_hooks(apr_pool_t *p);
 void authcache_status_register_hooks(apr_pool_t *p);
 
 #endif /* AUTHCACHE_PRIVATE_H */

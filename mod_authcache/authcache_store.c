@@ -129,6 +129,50 @@ static void store_unlock(request_rec *r)
                       "authcache: cannot unlock the cache mutex");
 }
 
+apr_status_t authcache_store_lock(request_rec *r)
+{
+    return store_lock(r);
+}
+
+void authcache_store_unlock(request_rec *r)
+{
+    store_unlock(r);
+}
+
+apr_status_t authcache_store_get_raw(request_rec *r, const unsigned char *key,
+                                     unsigned int klen, unsigned char *buf,
+                                     unsigned int *len)
+{
+    apr_status_t rv;
+
+    if (!store_inst)
+        return APR_NOTFOUND;
+    rv = store_provider->retrieve(store_inst, r->server, key, klen, buf, len,
+                                  r->pool);
+    if (APR_STATUS_IS_NOTFOUND(rv))
+        return APR_NOTFOUND;
+    if (rv != APR_SUCCESS)
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
+                      "authcache: cache lookup failed");
+    return rv;
+}
+
+apr_status_t authcache_store_put_raw(request_rec *r, const unsigned char *key,
+                                     unsigned int klen, apr_time_t expires,
+                                     unsigned char *buf, unsigned int len)
+{
+    apr_status_t rv;
+
+    if (!store_inst)
+        return APR_ENOTIMPL;
+    rv = store_provider->store(store_inst, r->server, key, klen, expires, buf,
+                               len, r->pool);
+    if (rv != APR_SUCCESS)
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
+                      "authcache: cannot store the cache entry");
+    return rv;
+}
+
 apr_status_t authcache_store_get(request_rec *r,
                                  const unsigned char key[AC_KEY_LEN],
                                  ac_token_t *t)
@@ -137,20 +181,12 @@ apr_status_t authcache_store_get(request_rec *r,
     unsigned int len = sizeof(buf);
     apr_status_t rv;
 
-    if (!store_inst)
-        return APR_NOTFOUND;
     if ((rv = store_lock(r)) != APR_SUCCESS)
         return rv;
-    rv = store_provider->retrieve(store_inst, r->server, key, AC_KEY_LEN,
-                                  buf, &len, r->pool);
+    rv = authcache_store_get_raw(r, key, AC_KEY_LEN, buf, &len);
     store_unlock(r);
-    if (APR_STATUS_IS_NOTFOUND(rv))
-        return APR_NOTFOUND;
-    if (rv != APR_SUCCESS) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
-                      "authcache: cache lookup failed; asking the backend");
+    if (rv != APR_SUCCESS)
         return rv;
-    }
     if (ac_token_decode(buf, len, t) != APR_SUCCESS) {
         /* another version's record, or damage: treat as absent */
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
@@ -167,19 +203,14 @@ apr_status_t authcache_store_put(request_rec *r,
     unsigned char buf[AC_TOKEN_LEN];
     apr_status_t rv;
 
-    if (!store_inst)
-        return APR_ENOTIMPL;
     ac_token_encode(t, buf);
     if ((rv = store_lock(r)) != APR_SUCCESS)
         return rv;
-    rv = store_provider->store(store_inst, r->server, key, AC_KEY_LEN,
-                               t->expires, buf, sizeof(buf), r->pool);
+    rv = authcache_store_put_raw(r, key, AC_KEY_LEN, t->expires, buf,
+                                 sizeof(buf));
     store_unlock(r);
     /* after the store: a reader that sees the new generation sees it */
     apr_atomic_inc32(&shared->generation);
-    if (rv != APR_SUCCESS)
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
-                      "authcache: cannot store the cache entry");
     return rv;
 }
 

@@ -7,6 +7,7 @@
  *   authcache_basic.c    the "authcache" authn provider (Basic tokens)
  *   authcache_ntlm.c     AuthType NTLM, credentials cached per connection
  *   authcache_ntlm_file.c  the "file" NTLM authority (AuthNTLMUserFile)
+ *   authcache_digest.c   AuthType Digest with a shared security-context cache
  *   authcache_notes.c    notes, environment, optional function
  *   authcache_status.c   the authcache-status handler
  *   ac_*.c               protocol and token code without httpd headers
@@ -21,6 +22,7 @@ static void authcache_register_hooks(apr_pool_t *p)
     authcache_store_register_hooks(p);
     authcache_basic_register_hooks(p);
     authcache_ntlm_register_hooks(p);
+    authcache_digest_register_hooks(p);
     authcache_notes_register_hooks(p);
     authcache_status_register_hooks(p);
 }

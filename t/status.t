@@ -29,5 +29,8 @@ is_deeply([sort grep { !/^(in_use|store)$/ } keys %$j],
           [sort qw(basic_hits basic_misses basic_mismatch basic_expired
                    backend_calls stores replacements denials bad_input
                    store_errors ntlm_handshakes ntlm_logons ntlm_cache_hits
-                   ntlm_denials ntlm_rejected_cached ntlm_bad_input)],
+                   ntlm_denials ntlm_rejected_cached ntlm_bad_input
+                   digest_challenges digest_logons digest_context_hits
+                   digest_stale digest_replays digest_denials
+                   digest_bad_input)],
           'every counter is there');

@@ -15,7 +15,8 @@ use Exporter 'import';
 our @EXPORT = qw(basic_get raw_auth_get write_users counters counter_delta
                  users_file authcache_log_lines free_port slurp wait_for
                  side_conf side_ctl curl_ntlm ntlm_client write_ntlm_users
-                 openssl_legacy_conf);
+                 openssl_legacy_conf digest_h digest_challenges
+                 digest_authorization write_digest_users);
 
 sub users_file {
     my $name = shift;
@@ -202,6 +203,74 @@ sub ntlm_client {
     my @out = map { JSON::PP::decode_json($_) } grep { /^\{/ } <$fh>;
     close $fh;
     return @out;
+}
+
+# --- Digest (RFC 7616), computed here in Perl, independent of the module
+
+use Digest::MD5 ();
+use Digest::SHA ();
+
+my %digest_fn = ('MD5' => \&Digest::MD5::md5_hex,
+                 'SHA-256' => \&Digest::SHA::sha256_hex,
+                 'SHA-512-256' => \&Digest::SHA::sha512256_hex);
+
+sub digest_h { my ($alg, $data) = @_; (my $a = $alg) =~ s/-sess$//i; $digest_fn{uc $a}->($data) }
+
+# write_digest_users(realm, user => password, ...): user:realm:ALG:hash
+# lines for every algorithm (AuthCacheDigestUserFile), and the MD5 ones in
+# htdigest format (user:realm:hash) for AuthCacheDigestProvider file
+sub write_digest_users {
+    my ($realm, %users) = @_;
+    my ($all, $htd) = (users_file('digest-users'), users_file('htdigest'));
+    open my $a, '>', $all or die $!;
+    open my $h, '>', $htd or die $!;
+    for my $u (sort keys %users) {
+        my $a1 = "$u:$realm:$users{$u}";
+        print $a "$u:$realm:$_:" . digest_h($_, $a1) . "\n"
+            for qw(MD5 SHA-256 SHA-512-256);
+        print $h "$u:$realm:" . digest_h('MD5', $a1) . "\n";
+    }
+    close $a;
+    close $h;
+}
+
+# the Digest challenges of a response: a list of {param => value}
+sub digest_challenges {
+    my $res = shift;
+    my @out;
+    for my $v ($res->header('WWW-Authenticate')) {
+        next unless $v =~ s/^Digest\s+//i;
+        my %p;
+        while ($v =~ /\G\s*([\w-]+)=("((?:[^"\\]|\\.)*)"|[^,\s]*)\s*,?/gc) {
+            $p{lc $1} = defined $3 ? $3 : $2;
+        }
+        push @out, \%p;
+    }
+    return @out;
+}
+
+# digest_authorization(%a): the Authorization header value for a
+# challenge {realm nonce opaque algorithm} and user, password, method,
+# uri, nc, cnonce, qop (auth|auth-int), body, userhash, plus overrides
+sub digest_authorization {
+    my %a = (method => 'GET', nc => 1, cnonce => 'c0ffee' . int(rand(1e9)),
+             qop => 'auth', body => '', @_);
+    my $alg = $a{algorithm} // $a{challenge}{algorithm} // 'MD5';
+    my ($realm, $nonce, $opaque) = @{ $a{challenge} }{qw(realm nonce opaque)};
+    $nonce = $a{nonce} if exists $a{nonce};
+    $opaque = $a{opaque} if exists $a{opaque};
+    my $nc = sprintf '%08x', $a{nc};
+    my $ha1 = digest_h($alg, "$a{user}:$realm:$a{password}");
+    $ha1 = digest_h($alg, "$ha1:$nonce:$a{cnonce}") if $alg =~ /-sess$/i;
+    my $a2 = "$a{method}:$a{uri}";
+    $a2 .= ':' . digest_h($alg, $a{body}) if $a{qop} eq 'auth-int';
+    my $resp = $a{response} // digest_h($alg,
+        join ':', $ha1, $nonce, $nc, $a{cnonce}, $a{qop}, digest_h($alg, $a2));
+    my $name = $a{userhash} ? digest_h($alg, "$a{user}:$realm") : $a{user};
+    return sprintf 'Digest username="%s", realm="%s", nonce="%s", uri="%s", '
+        . 'algorithm=%s, qop=%s, nc=%s, cnonce="%s", response="%s", '
+        . 'opaque="%s"%s', $name, $realm, $nonce, $a{uri}, $alg, $a{qop},
+        $nc, $a{cnonce}, $resp, $opaque, $a{userhash} ? ', userhash=true' : '';
 }
 
 1;

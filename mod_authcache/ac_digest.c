@@ -1,0 +1,550 @@
+/*
+ * HTTP Digest (RFC 7616), server side: see ac_digest.h.
+ */
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "apr_lib.h"
+#include "apr_strings.h"
+
+#include "ac_digest.h"
+#include "ac_utf16.h"
+
+static apr_status_t refuse(const char **why, const char *reason)
+{
+    *why = reason;
+    return APR_EINVAL;
+}
+
+/* ---- algorithms ---------------------------------------------------- */
+
+static const char *const alg_names[3] = { "MD5", "SHA-256", "SHA-512-256" };
+static const char *const alg_sess_names[3] = {
+    "MD5-sess", "SHA-256-sess", "SHA-512-256-sess"
+};
+
+/*
+ * OpenSSL's names. SHA-512-256 is FIPS 180-4 SHA-512/256 (its own initial
+ * values), which is what RFC 7616 section 3.2 names and what curl sends.
+ * The example values printed in RFC 7616 section 3.9.2 were computed with
+ * SHA-512 cut to 256 bits instead (erratum 4897); t/unit/test_digest.c
+ * checks both.
+ */
+static const char *const md_names[3] = { "MD5", "SHA256", "SHA512-256" };
+
+apr_status_t ac_digest_alg_parse(const char *name, ac_digest_alg_e *alg,
+                                 int *sess)
+{
+    int a;
+
+    for (a = 0; a < 3; a++) {
+        if (!strcasecmp(name, alg_names[a]) || !strcasecmp(name,
+                                                          alg_sess_names[a])) {
+            *alg = (ac_digest_alg_e)a;
+            *sess = strcasecmp(name, alg_names[a]) != 0;
+            return APR_SUCCESS;
+        }
+    }
+    return APR_ENOTIMPL;
+}
+
+const char *ac_digest_alg_name(ac_digest_alg_e alg, int sess)
+{
+    if ((unsigned)alg > AC_DIGEST_SHA512_256)
+        return NULL;
+    return sess ? alg_sess_names[alg] : alg_names[alg];
+}
+
+apr_size_t ac_digest_hex_len(ac_digest_alg_e alg)
+{
+    return alg == AC_DIGEST_MD5 ? 32 : 64;
+}
+
+/* ---- the header parser --------------------------------------------- */
+
+enum {
+    P_USERNAME, P_USERNAME_EXT, P_REALM, P_NONCE, P_URI, P_RESPONSE,
+    P_ALGORITHM, P_CNONCE, P_OPAQUE, P_QOP, P_NC, P_USERHASH, P_COUNT
+};
+
+static const char *const param_names[P_COUNT] = {
+    "username", "username*", "realm", "nonce", "uri", "response",
+    "algorithm", "cnonce", "opaque", "qop", "nc", "userhash"
+};
+
+/* RFC 7230 tchar */
+static int is_tchar(unsigned char c)
+{
+    return apr_isalnum(c) || (c && strchr("!#$%&'*+-.^_`|~", c));
+}
+
+static int is_ctl(unsigned char c)
+{
+    return c < 0x20 || c == 0x7f;
+}
+
+static apr_size_t skip_ows(const unsigned char *s, apr_size_t i,
+                           apr_size_t len)
+{
+    while (i < len && (s[i] == ' ' || s[i] == '\t'))
+        i++;
+    return i;
+}
+
+/*
+ * The value at s[*at..len): a token, or a quoted-string whose quoted-pairs
+ * are undone. A NUL-terminated copy goes to *out and *at moves past it.
+ */
+static apr_status_t read_value(const unsigned char *s, apr_size_t len,
+                               apr_size_t *at, apr_pool_t *p, char **out,
+                               const char **why)
+{
+    apr_size_t i = *at, start, n = 0;
+    char *v;
+
+    if (i < len && s[i] == '"') {
+        start = ++i;
+        /* first pass: find the end and check every character */
+        while (i < len && s[i] != '"') {
+            if (s[i] == '\\') {
+                if (++i == len)
+                    return refuse(why, "backslash at the end of the header");
+            }
+            if (is_ctl(s[i]))
+                return refuse(why, "control character in a parameter value");
+            i++;
+        }
+        if (i == len)
+            return refuse(why, "unterminated quoted string");
+        if (i - start > AC_DIGEST_VALUE_MAX)
+            return refuse(why, "parameter value too long");
+        v = apr_palloc(p, i - start + 1);
+        for (i = start; s[i] != '"'; i++) {
+            if (s[i] == '\\')
+                i++;
+            v[n++] = (char)s[i];
+        }
+        v[n] = '\0';
+        *at = i + 1;
+    }
+    else {
+        start = i;
+        while (i < len && is_tchar(s[i]))
+            i++;
+        if (i == start)
+            return refuse(why, i < len && is_ctl(s[i])
+                               ? "control character in a parameter value"
+                               : "empty or malformed parameter value");
+        if (i - start > AC_DIGEST_VALUE_MAX)
+            return refuse(why, "parameter value too long");
+        v = apr_pstrmemdup(p, (const char *)s + start, i - start);
+        *at = i;
+    }
+    *out = v;
+    return APR_SUCCESS;
+}
+
+static int param_index(const unsigned char *name, apr_size_t n)
+{
+    int k;
+
+    for (k = 0; k < P_COUNT; k++) {
+        if (strlen(param_names[k]) == n
+            && !strncasecmp((const char *)name, param_names[k], n))
+            return k;
+    }
+    return -1;
+}
+
+/*
+ * Splits the list after the scheme into vals[] (known names only: unknown
+ * parameters are checked, then dropped, as RFC 7616 section 3.4 asks).
+ * Empty list elements are skipped (RFC 7230 section 7); a list of nothing
+ * else is refused.
+ */
+static apr_status_t split_params(const unsigned char *s, apr_size_t len,
+                                 apr_size_t i, apr_pool_t *p,
+                                 char *vals[P_COUNT], const char **why)
+{
+    apr_size_t nparams = 0, start;
+    apr_status_t rv;
+    char *v;
+    int k;
+
+    for (;;) {
+        i = skip_ows(s, i, len);
+        if (i == len)
+            break;
+        if (s[i] == ',') {
+            i++;
+            continue;
+        }
+        start = i;
+        while (i < len && is_tchar(s[i]))
+            i++;
+        if (i == start)
+            return refuse(why, s[i] == '=' ? "empty parameter name"
+                          : "unexpected character where a parameter name "
+                            "should be");
+        k = param_index(s + start, i - start);
+        i = skip_ows(s, i, len);
+        if (i == len || s[i] != '=')
+            return refuse(why, "missing '=' after a parameter name");
+        i = skip_ows(s, i + 1, len);
+        if ((rv = read_value(s, len, &i, p, &v, why)) != APR_SUCCESS)
+            return rv;
+        i = skip_ows(s, i, len);
+        if (i < len && s[i] != ',')
+            return refuse(why, "trailing garbage after a parameter value");
+        if (k >= 0) {
+            if (vals[k])
+                return refuse(why, "duplicate parameter");
+            vals[k] = v;
+        }
+        nparams++;
+    }
+    return nparams ? APR_SUCCESS : refuse(why, "empty parameter list");
+}
+
+static int hexval(unsigned char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    c = (unsigned char)apr_tolower(c);
+    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+static int all_hex(const char *s, apr_size_t n)
+{
+    apr_size_t i;
+
+    if (strlen(s) != n)
+        return 0;
+    for (i = 0; i < n; i++)
+        if (hexval((unsigned char)s[i]) < 0)
+            return 0;
+    return 1;
+}
+
+/* RFC 8187 attr-char */
+static int is_attr_char(unsigned char c)
+{
+    return apr_isalnum(c) || (c && strchr("!#$&+-.^_`|~", c));
+}
+
+/*
+ * username* as an RFC 8187 ext-value: charset "'" [language] "'"
+ * value-chars. Only UTF-8 (RFC 7616 section 4 has no other); the decoded
+ * name must be well-formed UTF-8 without control characters.
+ */
+static apr_status_t decode_ext_value(const char *ext, apr_pool_t *p,
+                                     const char **out, const char **why)
+{
+    const unsigned char *s = (const unsigned char *)ext;
+    apr_size_t i, n = 0, len;
+    char *v;
+
+    if (strncasecmp(ext, "UTF-8'", 6))
+        return refuse(why, "username* not in UTF-8''encoded form");
+    for (i = 6; s[i] && s[i] != '\''; i++)
+        if (!apr_isalnum(s[i]) && s[i] != '-')
+            return refuse(why, "username* with a malformed language tag");
+    if (!s[i])
+        return refuse(why, "username* not in UTF-8''encoded form");
+    v = apr_palloc(p, strlen(ext) - i);
+    for (i++; s[i]; i++) {
+        if (s[i] == '%') {
+            int hi = hexval(s[i + 1]), lo = hi < 0 ? -1 : hexval(s[i + 2]);
+
+            if (lo < 0)
+                return refuse(why, "username* with a bad percent escape");
+            v[n++] = (char)(hi << 4 | lo);
+            i += 2;
+        }
+        else if (is_attr_char(s[i]))
+            v[n++] = (char)s[i];
+        else
+            return refuse(why, "username* with a character to percent-encode");
+    }
+    v[n] = '\0';
+    for (i = 0, len = n; i < len; ) {
+        apr_uint32_t cp;
+        apr_size_t k = ac_utf8_decode((const unsigned char *)v + i, len - i,
+                                      &cp);
+
+        if (k == 0)
+            return refuse(why, "username* is not UTF-8");
+        if (cp < 0x20 || cp == 0x7f)
+            return refuse(why, "control character in username*");
+        i += k;
+    }
+    *out = v;
+    return APR_SUCCESS;
+}
+
+/* The parameters that need more than a copy: see ac_digest_parse. */
+static apr_status_t check_fields(char *vals[P_COUNT], apr_pool_t *p,
+                                 ac_digest_req_t *out, const char **why)
+{
+    apr_status_t rv;
+    char *c;
+
+    if (vals[P_USERHASH]) {
+        if (!strcasecmp(vals[P_USERHASH], "true"))
+            out->userhash = 1;
+        else if (strcasecmp(vals[P_USERHASH], "false"))
+            return refuse(why, "userhash is neither true nor false");
+    }
+    if (vals[P_USERNAME] && vals[P_USERNAME_EXT])
+        return refuse(why, "both username and username*");
+    if (vals[P_USERNAME_EXT]) {
+        if (out->userhash)
+            return refuse(why, "username* with userhash=true");
+        out->username_ext = 1;
+        if ((rv = decode_ext_value(vals[P_USERNAME_EXT], p, &out->username,
+                                   why)) != APR_SUCCESS)
+            return rv;
+    }
+    else if (vals[P_USERNAME])
+        out->username = vals[P_USERNAME];
+    else
+        return refuse(why, "missing username");
+    if (vals[P_ALGORITHM]
+        && ac_digest_alg_parse(vals[P_ALGORITHM], &out->alg, &out->sess)
+           != APR_SUCCESS)
+        return refuse(why, "unsupported algorithm");
+    if (!all_hex(out->response, ac_digest_hex_len(out->alg)))
+        return refuse(why, "response is not a hash of the algorithm's length");
+    for (c = vals[P_RESPONSE]; *c; c++)     /* out->response is this */
+        *c = (char)apr_tolower(*c);
+    if (vals[P_QOP]) {
+        if (!strcasecmp(vals[P_QOP], "auth"))
+            out->qop = AC_DIGEST_QOP_AUTH;
+        else if (!strcasecmp(vals[P_QOP], "auth-int"))
+            out->qop = AC_DIGEST_QOP_AUTH_INT;
+        else
+            return refuse(why, "qop is neither auth nor auth-int");
+        out->qop_name = vals[P_QOP];
+        if (!out->cnonce)
+            return refuse(why, "missing cnonce");
+        if (!vals[P_NC])
+            return refuse(why, "missing nc");
+    }
+    if (vals[P_NC]) {
+        if (!all_hex(vals[P_NC], 8))
+            return refuse(why, "nc is not 8 hex digits");
+        out->nc_hex = vals[P_NC];
+        out->nc = (apr_uint32_t)strtoul(vals[P_NC], NULL, 16);
+    }
+    return APR_SUCCESS;
+}
+
+/*
+ * Refused: another scheme; a header over AC_DIGEST_HEADER_MAX or a value
+ * over AC_DIGEST_VALUE_MAX bytes; bad list syntax (empty name, no "=",
+ * unterminated quote, backslash at the end, bytes after a value, an empty
+ * list); control characters in values; a known parameter twice; username
+ * with username*; a missing username, realm, nonce, uri or response, or
+ * with qop a missing cnonce or nc; an unknown algorithm or qop; nc not 8
+ * hex digits; response not hex of the algorithm's length; a userhash
+ * other than true or false.
+ */
+apr_status_t ac_digest_parse(const char *value, apr_size_t len,
+                             apr_pool_t *p, ac_digest_req_t *out,
+                             const char **why)
+{
+    static const struct { int k; const char *missing; } required[] = {
+        { P_REALM, "missing realm" }, { P_NONCE, "missing nonce" },
+        { P_URI, "missing uri" }, { P_RESPONSE, "missing response" },
+    };
+    const unsigned char *s = (const unsigned char *)value;
+    char *vals[P_COUNT] = { NULL };
+    apr_status_t rv;
+    apr_size_t i;
+
+    memset(out, 0, sizeof(*out));
+    out->alg = AC_DIGEST_MD5;
+    if (len > AC_DIGEST_HEADER_MAX)
+        return refuse(why, "Authorization header too long");
+    /* credentials = auth-scheme 1*SP #auth-param (RFC 7235) */
+    if (len < 6 || strncasecmp(value, "digest", 6) != 0
+        || (len > 6 && is_tchar(s[6])))
+        return refuse(why, "not Digest credentials");
+    if (len == 6)
+        return refuse(why, "no parameters after Digest");
+    if (s[6] != ' ')
+        return refuse(why, "no space after Digest");
+    if ((rv = split_params(s, len, 7, p, vals, why)) != APR_SUCCESS)
+        return rv;
+    for (i = 0; i < sizeof(required) / sizeof(required[0]); i++)
+        if (!vals[required[i].k])
+            return refuse(why, required[i].missing);
+    out->realm = vals[P_REALM];
+    out->nonce = vals[P_NONCE];
+    out->uri = vals[P_URI];
+    out->response = vals[P_RESPONSE];
+    out->cnonce = vals[P_CNONCE];
+    out->opaque = vals[P_OPAQUE];
+    return check_fields(vals, p, out, why);
+}
+
+apr_status_t ac_digest_req_check(const ac_digest_req_t *r, const char **why)
+{
+    if (r->qop == AC_DIGEST_QOP_NONE)
+        return refuse(why, "no qop (RFC 2069 style) is refused");
+    return APR_SUCCESS;
+}
+
+/* ---- computations (RFC 7616 section 3.4) ---------------------------- */
+
+typedef struct {
+    const void *data;
+    apr_size_t len;
+} part_t;
+
+static void to_hex(const unsigned char *b, apr_size_t n, char *hex)
+{
+    static const char digits[] = "0123456789abcdef";
+    apr_size_t i;
+
+    for (i = 0; i < n; i++) {
+        hex[2 * i] = digits[b[i] >> 4];
+        hex[2 * i + 1] = digits[b[i] & 15];
+    }
+    hex[2 * n] = '\0';
+}
+
+/* H over the concatenated parts, as lowercase hex */
+static apr_status_t hash_parts(ac_digest_alg_e alg, const part_t *parts,
+                               int nparts, char *hex_out)
+{
+    EVP_MD *md;
+    EVP_MD_CTX *ctx;
+    unsigned char dig[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    int ok, i;
+
+    hex_out[0] = '\0';
+    if ((unsigned)alg > AC_DIGEST_SHA512_256)
+        return APR_EINVAL;
+    md = EVP_MD_fetch(NULL, md_names[alg], NULL);
+    ctx = md ? EVP_MD_CTX_new() : NULL;
+    ok = ctx && EVP_DigestInit_ex2(ctx, md, NULL);
+    for (i = 0; ok && i < nparts; i++)
+        ok = EVP_DigestUpdate(ctx, parts[i].data, parts[i].len);
+    ok = ok && EVP_DigestFinal_ex(ctx, dig, &n)
+         && 2 * (apr_size_t)n == ac_digest_hex_len(alg);
+    EVP_MD_CTX_free(ctx);
+    EVP_MD_free(md);
+    if (ok)
+        to_hex(dig, n, hex_out);
+    /* H(A1) and what it is hashed from are password equivalents */
+    OPENSSL_cleanse(dig, sizeof(dig));
+    return ok ? APR_SUCCESS : APR_EGENERAL;
+}
+
+/* H(s[0] ":" s[1] ":" ... s[n-1]); APR_EINVAL if any of them is NULL */
+static apr_status_t h_join(ac_digest_alg_e alg, const char *const *s, int n,
+                           char *hex_out)
+{
+    part_t parts[2 * 6];
+    int i;
+
+    hex_out[0] = '\0';
+    if (n > 6)
+        return APR_EINVAL;
+    for (i = 0; i < n; i++) {
+        if (!s[i])
+            return APR_EINVAL;
+        parts[2 * i].data = ":";
+        parts[2 * i].len = 1;
+        parts[2 * i + 1].data = s[i];
+        parts[2 * i + 1].len = strlen(s[i]);
+    }
+    return hash_parts(alg, parts + 1, 2 * n - 1, hex_out);
+}
+
+static int is_hash_hex(ac_digest_alg_e alg, const char *hex)
+{
+    return hex && (unsigned)alg <= AC_DIGEST_SHA512_256
+           && all_hex(hex, ac_digest_hex_len(alg));
+}
+
+apr_status_t ac_digest_h(ac_digest_alg_e alg, const void *data,
+                         apr_size_t len, char *hex_out)
+{
+    part_t part = { data, len };
+
+    return hash_parts(alg, &part, 1, hex_out);
+}
+
+apr_status_t ac_digest_ha1(ac_digest_alg_e alg, int sess, const char *user,
+                           const char *realm, const char *password,
+                           const char *nonce, const char *cnonce,
+                           char *hex_out)
+{
+    const char *a1[3] = { user, realm, password };
+    char ha1[AC_DIGEST_HEX_MAX + 1];
+    apr_status_t rv = h_join(alg, a1, 3, sess ? ha1 : hex_out);
+
+    if (rv != APR_SUCCESS || !sess)
+        return rv;
+    rv = ac_digest_ha1_sess(alg, ha1, nonce, cnonce, hex_out);
+    OPENSSL_cleanse(ha1, sizeof(ha1));
+    return rv;
+}
+
+apr_status_t ac_digest_ha1_sess(ac_digest_alg_e alg, const char *ha1_hex,
+                                const char *nonce, const char *cnonce,
+                                char *hex_out)
+{
+    const char *a1[3] = { ha1_hex, nonce, cnonce };
+
+    hex_out[0] = '\0';
+    if (!is_hash_hex(alg, ha1_hex))
+        return APR_EINVAL;
+    return h_join(alg, a1, 3, hex_out);
+}
+
+apr_status_t ac_digest_response(ac_digest_alg_e alg, const char *ha1_hex,
+                                 const char *nonce, const char *nc_hex8,
+                                 const char *cnonce, const char *qop,
+                                 const char *method, const char *uri,
+                                 const char *body_hash_hex, char *hex_out)
+{
+    const char *a2[3] = { method, uri, body_hash_hex };
+    char ha2[AC_DIGEST_HEX_MAX + 1];
+    const char *kd[6] = { ha1_hex, nonce, nc_hex8, cnonce, qop, ha2 };
+    int auth_int;
+    apr_status_t rv;
+
+    hex_out[0] = '\0';
+    if (!qop || (strcasecmp(qop, "auth") && strcasecmp(qop, "auth-int")))
+        return APR_EINVAL;
+    auth_int = !strcasecmp(qop, "auth-int");
+    if (!is_hash_hex(alg, ha1_hex)
+        || (auth_int && !is_hash_hex(alg, body_hash_hex)))
+        return APR_EINVAL;
+    if ((rv = h_join(alg, a2, auth_int ? 3 : 2, ha2)) != APR_SUCCESS)
+        return rv;
+    /* KD(secret, data) = H(secret ":" data) */
+    return h_join(alg, kd, 6, hex_out);
+}
+
+apr_status_t ac_digest_userhash(ac_digest_alg_e alg, const char *user,
+                                const char *realm, char *hex_out)
+{
+    const char *s[2] = { user, realm };
+
+    return h_join(alg, s, 2, hex_out);
+}
+
+int ac_digest_hex_equal(const char *a, const char *b, apr_size_t len)
+{
+    /* lengths are public; only the bytes need a constant-time compare */
+    return strnlen(a, len) == len && strnlen(b, len) == len
+           && CRYPTO_memcmp(a, b, len) == 0;
+}

@@ -1,0 +1,434 @@
+/*
+ * Digest security contexts: see ac_digest_ctx.h.
+ */
+#include <string.h>
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "apr_strings.h"
+
+#include "ac_digest_ctx.h"
+
+#define NONCE_SECS   8
+#define NONCE_MAC    16
+#define NONCE_RAW    (NONCE_SECS + NONCE_MAC)
+#define GCM_TAG      16
+#define ENVELOPE     (1 + AC_DIGEST_IV_LEN + GCM_TAG)
+#define STR_MAX      0xffff
+
+static apr_status_t refuse(const char **why, const char *reason)
+{
+    *why = reason;
+    return APR_EINVAL;
+}
+
+/* Big-endian: records move between the hosts of a server farm. */
+static void put_be(unsigned char *p, apr_uint64_t v, int n)
+{
+    while (n-- > 0) {
+        p[n] = (unsigned char)v;
+        v >>= 8;
+    }
+}
+
+static apr_uint64_t get_be(const unsigned char *p, int n)
+{
+    apr_uint64_t v = 0;
+    int i;
+
+    for (i = 0; i < n; i++)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+static int hexval(unsigned char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+static void to_hex(const unsigned char *b, apr_size_t n, char *hex)
+{
+    static const char digits[] = "0123456789abcdef";
+    apr_size_t i;
+
+    for (i = 0; i < n; i++) {
+        hex[2 * i] = digits[b[i] >> 4];
+        hex[2 * i + 1] = digits[b[i] & 15];
+    }
+    hex[2 * n] = '\0';
+}
+
+/* ---- nonces --------------------------------------------------------- */
+
+static const char b64url[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/* NONCE_RAW bytes (a multiple of 3: no padding) to AC_DIGEST_NONCE_LEN */
+static void nonce_encode(const unsigned char raw[NONCE_RAW], char *out)
+{
+    int i, o = 0;
+
+    for (i = 0; i < NONCE_RAW; i += 3) {
+        apr_uint32_t v = (apr_uint32_t)get_be(raw + i, 3);
+
+        out[o++] = b64url[(v >> 18) & 63];
+        out[o++] = b64url[(v >> 12) & 63];
+        out[o++] = b64url[(v >> 6) & 63];
+        out[o++] = b64url[v & 63];
+    }
+    out[o] = '\0';
+}
+
+static int nonce_decode(const char *in, unsigned char raw[NONCE_RAW])
+{
+    int i, k;
+
+    if (strnlen(in, AC_DIGEST_NONCE_LEN + 1) != AC_DIGEST_NONCE_LEN)
+        return 0;
+    for (i = 0; i < AC_DIGEST_NONCE_LEN; i += 4) {
+        apr_uint32_t v = 0;
+
+        for (k = 0; k < 4; k++) {
+            const char *at = in[i + k] ? strchr(b64url, in[i + k]) : NULL;
+
+            if (!at)
+                return 0;
+            v = (v << 6) | (apr_uint32_t)(at - b64url);
+        }
+        put_be(raw + i / 4 * 3, v, 3);
+    }
+    return 1;
+}
+
+/*
+ * The first NONCE_MAC bytes of HMAC-SHA-256(key, parts), each part
+ * preceded by its 4-byte length so that realm "ab" with opaque "c" is not
+ * realm "a" with opaque "bc".
+ */
+static apr_status_t nonce_mac(const unsigned char key[AC_DIGEST_KEY_LEN],
+                              const char *realm, const char *opaque,
+                              const unsigned char secs[NONCE_SECS],
+                              unsigned char out[NONCE_MAC])
+{
+    const void *data[4] = { "nonce", realm, opaque, secs };
+    apr_size_t lens[4] = { 5, strlen(realm), strlen(opaque), NONCE_SECS };
+    EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
+    OSSL_PARAM params[2];
+    unsigned char full[32];
+    size_t outlen = 0;
+    int ok, i;
+
+    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+                                                 (char *)"SHA256", 0);
+    params[1] = OSSL_PARAM_construct_end();
+    ok = ctx && EVP_MAC_init(ctx, key, AC_DIGEST_KEY_LEN, params);
+    for (i = 0; ok && i < 4; i++) {
+        unsigned char be[4];
+
+        put_be(be, lens[i], 4);
+        ok = EVP_MAC_update(ctx, be, 4)
+             && EVP_MAC_update(ctx, data[i], lens[i]);
+    }
+    ok = ok && EVP_MAC_final(ctx, full, &outlen, sizeof(full))
+         && outlen == sizeof(full);
+    EVP_MAC_CTX_free(ctx);
+    EVP_MAC_free(mac);
+    memcpy(out, full, NONCE_MAC);
+    return ok ? APR_SUCCESS : APR_EGENERAL;
+}
+
+apr_status_t ac_digest_nonce_make(const unsigned char key[AC_DIGEST_KEY_LEN],
+                                  const char *realm, const char *opaque,
+                                  apr_time_t now, char *out)
+{
+    unsigned char raw[NONCE_RAW];
+    apr_status_t rv;
+
+    out[0] = '\0';
+    if (!realm || !opaque || now < 0)
+        return APR_EINVAL;
+    put_be(raw, (apr_uint64_t)apr_time_sec(now), NONCE_SECS);
+    rv = nonce_mac(key, realm, opaque, raw, raw + NONCE_SECS);
+    if (rv == APR_SUCCESS)
+        nonce_encode(raw, out);
+    return rv;
+}
+
+apr_status_t ac_digest_nonce_check(const unsigned char key[AC_DIGEST_KEY_LEN],
+                                   const char *realm, const char *opaque,
+                                   const char *nonce, apr_time_t now,
+                                   apr_interval_time_t lifetime, int *stale,
+                                   const char **why)
+{
+    unsigned char raw[NONCE_RAW], mac[NONCE_MAC];
+    apr_uint64_t secs;
+    apr_status_t rv;
+
+    *stale = 0;
+    if (!realm || !opaque || !nonce || !nonce_decode(nonce, raw))
+        return refuse(why, "malformed nonce");
+    if ((rv = nonce_mac(key, realm, opaque, raw, mac)) != APR_SUCCESS) {
+        *why = "nonce MAC failed";
+        return rv;
+    }
+    if (CRYPTO_memcmp(mac, raw + NONCE_SECS, NONCE_MAC) != 0)
+        return refuse(why, "nonce not issued here for this realm and opaque");
+    /* authentic from here on: the time in it is ours */
+    secs = get_be(raw, NONCE_SECS);
+    if (now < 0 || secs > (apr_uint64_t)apr_time_sec(now)
+                          + AC_DIGEST_FUTURE_SKEW)
+        return refuse(why, "nonce from the future (clock stepped back?)");
+    *stale = now - apr_time_from_sec((apr_time_t)secs) > lifetime;
+    return APR_SUCCESS;
+}
+
+void ac_digest_opaque_make(const unsigned char random16[16], char *out)
+{
+    to_hex(random16, 16, out);
+}
+
+int ac_digest_opaque_valid(const char *opaque)
+{
+    int i;
+
+    for (i = 0; i < AC_DIGEST_OPAQUE_LEN; i++)
+        if (!((opaque[i] >= '0' && opaque[i] <= '9')
+              || (opaque[i] >= 'a' && opaque[i] <= 'f')))
+            return 0;
+    return opaque[i] == '\0';
+}
+
+/* ---- nonce counts --------------------------------------------------- */
+
+apr_status_t ac_digest_nc_accept(ac_digest_nc_t *w, apr_uint32_t nc,
+                                 const char **why)
+{
+    apr_uint32_t back;
+
+    if (nc == 0)
+        return refuse(why, "nonce count 0");
+    if (nc > w->highest) {
+        apr_uint32_t shift = nc - w->highest;
+
+        w->seen = shift >= 64 ? 0 : w->seen << shift;
+        w->seen |= 1;
+        w->highest = nc;
+        return APR_SUCCESS;
+    }
+    back = w->highest - nc;
+    if (back >= 64)
+        return refuse(why, "nonce count too old");
+    if (w->seen & ((apr_uint64_t)1 << back))
+        return refuse(why, "nonce count already used (replay)");
+    w->seen |= (apr_uint64_t)1 << back;
+    return APR_SUCCESS;
+}
+
+/* ---- sealed records ------------------------------------------------- */
+
+/*
+ * Plaintext layout, big-endian:
+ *   alg 1, sess 1, nc.highest 4, nc.seen 8, created 8, expires 8,
+ *   nonce AC_DIGEST_NONCE_LEN, H(A1) 16 or 32 (binary),
+ *   then server, realm, user, domain, each a 2-byte length and bytes.
+ * Sealed: version 1 || iv 12 || AES-256-GCM(plaintext) || tag 16, with
+ * version || opaque as additional data.
+ * For "www.example.com", "Staff", "alice", "EXAMPLE" and SHA-256 that is
+ * 29 + 62 + 32 + 4 * 2 + 32 = 163 bytes (t/unit/test_digest.c prints it):
+ * 100,000 contexts are some 16-20 MB of records.
+ */
+#define FIXED_LEN (1 + 1 + 4 + 8 + 8 + 8 + AC_DIGEST_NONCE_LEN)
+
+static const char *str_or_empty(const char *s)
+{
+    return s ? s : "";
+}
+
+/*
+ * AES-256-GCM in place of what a record needs: 1 when done (and, opening,
+ * the tag matched), 0 when the tag did not match, -1 on an OpenSSL error.
+ */
+static int gcm(int enc, const unsigned char *key, const unsigned char *iv,
+               const unsigned char *aad1, apr_size_t aad1_len,
+               const char *aad2, const unsigned char *in, apr_size_t len,
+               unsigned char *out, unsigned char tag[GCM_TAG])
+{
+    EVP_CIPHER *cipher = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
+    EVP_CIPHER_CTX *ctx = cipher ? EVP_CIPHER_CTX_new() : NULL;
+    int n = 0, ok, done = 0;
+
+    ok = ctx && EVP_CipherInit_ex2(ctx, cipher, key, iv, enc, NULL)
+         && (enc || EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, GCM_TAG,
+                                        tag))
+         && EVP_CipherUpdate(ctx, NULL, &n, aad1, (int)aad1_len)
+         && EVP_CipherUpdate(ctx, NULL, &n, (const unsigned char *)aad2,
+                             (int)strlen(aad2))
+         && EVP_CipherUpdate(ctx, out, &n, in, (int)len);
+    if (ok) {
+        done = EVP_CipherFinal_ex(ctx, out + n, &n) > 0;
+        if (done && enc)
+            ok = EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, GCM_TAG,
+                                     tag);
+    }
+    EVP_CIPHER_CTX_free(ctx);
+    EVP_CIPHER_free(cipher);
+    if (!ok || (enc && !done))
+        return -1;
+    return done;
+}
+
+apr_status_t ac_digest_ctx_seal(const unsigned char key[AC_DIGEST_KEY_LEN],
+                                const char *opaque, const ac_digest_ctx_t *c,
+                                const unsigned char iv[AC_DIGEST_IV_LEN],
+                                apr_pool_t *p, unsigned char **out,
+                                apr_size_t *out_len)
+{
+    const char *strs[4];
+    apr_size_t slen[4], hlen, plen, at, i;
+    unsigned char *plain, *rec;
+    int rv;
+
+    *out = NULL;
+    *out_len = 0;
+    if (!opaque || (unsigned)c->alg > AC_DIGEST_SHA512_256
+        || (c->sess != 0 && c->sess != 1)
+        || strnlen(c->nonce, sizeof(c->nonce)) != AC_DIGEST_NONCE_LEN)
+        return APR_EINVAL;
+    hlen = ac_digest_hex_len(c->alg) / 2;
+    if (strnlen(c->ha1, sizeof(c->ha1)) != 2 * hlen)
+        return APR_EINVAL;
+    strs[0] = str_or_empty(c->server);
+    strs[1] = str_or_empty(c->realm);
+    strs[2] = str_or_empty(c->user);
+    strs[3] = str_or_empty(c->domain);
+    plen = FIXED_LEN + hlen;
+    for (i = 0; i < 4; i++) {
+        slen[i] = strlen(strs[i]);
+        if (slen[i] > STR_MAX)
+            return APR_EINVAL;
+        plen += 2 + slen[i];
+    }
+
+    plain = apr_palloc(p, plen);
+    plain[0] = (unsigned char)c->alg;
+    plain[1] = (unsigned char)c->sess;
+    put_be(plain + 2, c->nc.highest, 4);
+    put_be(plain + 6, c->nc.seen, 8);
+    put_be(plain + 14, (apr_uint64_t)c->created, 8);
+    put_be(plain + 22, (apr_uint64_t)c->expires, 8);
+    memcpy(plain + 30, c->nonce, AC_DIGEST_NONCE_LEN);
+    at = FIXED_LEN;
+    for (i = 0; i < hlen; i++) {
+        int hi = hexval((unsigned char)c->ha1[2 * i]);
+        int lo = hexval((unsigned char)c->ha1[2 * i + 1]);
+
+        if (hi < 0 || lo < 0) {
+            OPENSSL_cleanse(plain, plen);
+            return APR_EINVAL;
+        }
+        plain[at++] = (unsigned char)(hi << 4 | lo);
+    }
+    for (i = 0; i < 4; i++) {
+        put_be(plain + at, slen[i], 2);
+        memcpy(plain + at + 2, strs[i], slen[i]);
+        at += 2 + slen[i];
+    }
+
+    rec = apr_palloc(p, ENVELOPE + plen);
+    rec[0] = AC_DIGEST_CTX_VERSION;
+    memcpy(rec + 1, iv, AC_DIGEST_IV_LEN);
+    rv = gcm(1, key, iv, rec, 1, opaque, plain, plen,
+             rec + 1 + AC_DIGEST_IV_LEN, rec + 1 + AC_DIGEST_IV_LEN + plen);
+    OPENSSL_cleanse(plain, plen);
+    if (rv != 1)
+        return APR_EGENERAL;
+    *out = rec;
+    *out_len = ENVELOPE + plen;
+    return APR_SUCCESS;
+}
+
+/* Reads the plaintext of a record that authenticated. */
+static int parse_plain(const unsigned char *b, apr_size_t len, apr_pool_t *p,
+                       ac_digest_ctx_t *c)
+{
+    const char **strs[4] = { &c->server, &c->realm, &c->user, &c->domain };
+    apr_size_t hlen, at, i;
+
+    if (len < FIXED_LEN || b[0] > AC_DIGEST_SHA512_256 || b[1] > 1)
+        return 0;
+    c->alg = (ac_digest_alg_e)b[0];
+    c->sess = b[1];
+    c->nc.highest = (apr_uint32_t)get_be(b + 2, 4);
+    c->nc.seen = get_be(b + 6, 8);
+    c->created = (apr_time_t)get_be(b + 14, 8);
+    c->expires = (apr_time_t)get_be(b + 22, 8);
+    memcpy(c->nonce, b + 30, AC_DIGEST_NONCE_LEN);
+    c->nonce[AC_DIGEST_NONCE_LEN] = '\0';
+    hlen = ac_digest_hex_len(c->alg) / 2;
+    if (len - FIXED_LEN < hlen)
+        return 0;
+    to_hex(b + FIXED_LEN, hlen, c->ha1);
+    at = FIXED_LEN + hlen;
+    for (i = 0; i < 4; i++) {
+        apr_size_t n;
+
+        if (len - at < 2)
+            return 0;
+        n = (apr_size_t)get_be(b + at, 2);
+        if (len - at - 2 < n || memchr(b + at + 2, '\0', n))
+            return 0;
+        *strs[i] = apr_pstrmemdup(p, (const char *)b + at + 2, n);
+        at += 2 + n;
+    }
+    return at == len;
+}
+
+apr_status_t ac_digest_ctx_open(const unsigned char key[AC_DIGEST_KEY_LEN],
+                                const char *opaque, const unsigned char *in,
+                                apr_size_t len, apr_pool_t *p,
+                                ac_digest_ctx_t *c, const char **why)
+{
+    apr_size_t plen;
+    unsigned char *plain, tag[GCM_TAG];
+    int rv, good;
+
+    memset(c, 0, sizeof(*c));
+    if (!opaque)
+        return refuse(why, "no opaque");
+    if (len < ENVELOPE + FIXED_LEN)
+        return refuse(why, "context record truncated");
+    if (in[0] != AC_DIGEST_CTX_VERSION)
+        return refuse(why, "context record of another version");
+    plen = len - ENVELOPE;
+    plain = apr_palloc(p, plen);
+    memcpy(tag, in + len - GCM_TAG, GCM_TAG);
+    rv = gcm(0, key, in + 1, in, 1, opaque, in + 1 + AC_DIGEST_IV_LEN, plen,
+             plain, tag);
+    if (rv < 0) {
+        OPENSSL_cleanse(plain, plen);
+        *why = "context record: AES-GCM failed";
+        return APR_EGENERAL;
+    }
+    if (rv == 0) {
+        OPENSSL_cleanse(plain, plen);
+        return refuse(why, "context record altered, truncated, or sealed "
+                           "under another key or opaque");
+    }
+    good = parse_plain(plain, plen, p, c);
+    OPENSSL_cleanse(plain, plen);
+    if (!good) {
+        OPENSSL_cleanse(c->ha1, sizeof(c->ha1));
+        memset(c, 0, sizeof(*c));
+        return refuse(why, "context record malformed");
+    }
+    return APR_SUCCESS;
+}

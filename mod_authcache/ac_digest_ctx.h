@@ -1,0 +1,125 @@
+/*
+ * Digest security contexts (no httpd headers): the server's nonces and
+ * opaques, the nonce-count replay window, and the sealed record a context
+ * is kept as in the shared store.
+ *
+ * A context is what a successful Digest login leaves behind, keyed by its
+ * opaque: who logged in, with which algorithm, and H(A1), so that the
+ * following requests on that opaque verify without asking the backend.
+ * H(A1) is a password equivalent for its realm, so the record is sealed
+ * with AES-256-GCM: the store (memcache, redis) sees nothing of it, and
+ * a record changed, moved to another opaque or made under another key
+ * does not open.
+ *
+ * The keys are 32-byte subkeys of the server secret (ac_mac_derive), one
+ * for nonces and one for records.
+ */
+#ifndef AC_DIGEST_CTX_H
+#define AC_DIGEST_CTX_H
+
+#include "apr.h"
+#include "apr_errno.h"
+#include "apr_pools.h"
+#include "apr_time.h"
+
+#include "ac_digest.h"
+
+#define AC_DIGEST_KEY_LEN     32
+#define AC_DIGEST_NONCE_LEN   32    /* base64url of 8 + 16 bytes */
+#define AC_DIGEST_OPAQUE_LEN  32    /* hex of 16 random bytes */
+#define AC_DIGEST_IV_LEN      12
+#define AC_DIGEST_FUTURE_SKEW 60    /* seconds a nonce may be ahead of us */
+#define AC_DIGEST_CTX_VERSION 1
+
+/*
+ * A nonce is base64url(seconds || mac): seconds since the epoch (8 bytes,
+ * big-endian) and the first 16 bytes of HMAC-SHA-256(key, "nonce",
+ * realm, opaque, seconds). It carries its own age and is bound to the
+ * realm and the opaque it was issued with; nothing needs to be stored to
+ * check it. out holds AC_DIGEST_NONCE_LEN + 1 bytes.
+ */
+apr_status_t ac_digest_nonce_make(const unsigned char key[AC_DIGEST_KEY_LEN],
+                                  const char *realm, const char *opaque,
+                                  apr_time_t now, char *out);
+
+/*
+ * APR_SUCCESS for a nonce made by ac_digest_nonce_make under key, realm
+ * and opaque, with *stale = 0 while it is at most lifetime old and 1 after
+ * (RFC 7616 stale=true: the client retries with a new nonce, without
+ * asking the user). APR_EINVAL with *why for a malformed or forged nonce,
+ * one for another realm or opaque, or one dated more than
+ * AC_DIGEST_FUTURE_SKEW seconds ahead of now.
+ */
+apr_status_t ac_digest_nonce_check(const unsigned char key[AC_DIGEST_KEY_LEN],
+                                   const char *realm, const char *opaque,
+                                   const char *nonce, apr_time_t now,
+                                   apr_interval_time_t lifetime, int *stale,
+                                   const char **why);
+
+/* AC_DIGEST_OPAQUE_LEN lowercase hex digits of random16, NUL-terminated */
+void ac_digest_opaque_make(const unsigned char random16[16], char *out);
+
+/* 1 for exactly AC_DIGEST_OPAQUE_LEN lowercase hex digits */
+int ac_digest_opaque_valid(const char *opaque);
+
+/*
+ * Nonce counts seen on one nonce: bit i of seen is set when count
+ * highest - i was accepted. Zero-filled it is empty.
+ */
+typedef struct {
+    apr_uint32_t highest;
+    apr_uint64_t seen;
+} ac_digest_nc_t;
+
+/*
+ * Accepts each count once: counts above every one seen, and counts up to
+ * 63 below the highest (parallel connections send theirs out of order).
+ * APR_EINVAL with *why for 0, a count seen before (a replay) or one older
+ * than the window; *w is then unchanged.
+ */
+apr_status_t ac_digest_nc_accept(ac_digest_nc_t *w, apr_uint32_t nc,
+                                 const char **why);
+
+typedef struct {
+    const char *server;     /* the strings are at most 65535 bytes */
+    const char *realm;
+    const char *user;
+    const char *domain;
+    char nonce[AC_DIGEST_NONCE_LEN + 1];    /* the nonce nc counts on */
+    ac_digest_alg_e alg;
+    int sess;
+    /*
+     * Hex H(user ":" realm ":" password) for alg: never the -sess one,
+     * which callers derive per request with ac_digest_ha1_sess. Sealed
+     * as ac_digest_hex_len(alg) / 2 bytes.
+     */
+    char ha1[2 * AC_DIGEST_HEX_MAX + 1];
+    ac_digest_nc_t nc;
+    apr_time_t created;
+    apr_time_t expires;
+} ac_digest_ctx_t;
+
+/*
+ * Seals *c for the store: version, iv, AES-256-GCM ciphertext, tag, with
+ * the version and opaque authenticated too. iv must be fresh random bytes
+ * for every seal under a key. *out comes from p. APR_EINVAL for a context
+ * that cannot be sealed (a string too long, a nonce or ha1 of the wrong
+ * form).
+ */
+apr_status_t ac_digest_ctx_seal(const unsigned char key[AC_DIGEST_KEY_LEN],
+                                const char *opaque, const ac_digest_ctx_t *c,
+                                const unsigned char iv[AC_DIGEST_IV_LEN],
+                                apr_pool_t *p, unsigned char **out,
+                                apr_size_t *out_len);
+
+/*
+ * Opens what ac_digest_ctx_seal made under key for opaque into *c
+ * (strings from p). APR_EINVAL with *why for another version, a truncated
+ * or altered record, or one sealed under another key or opaque.
+ */
+apr_status_t ac_digest_ctx_open(const unsigned char key[AC_DIGEST_KEY_LEN],
+                                const char *opaque, const unsigned char *in,
+                                apr_size_t len, apr_pool_t *p,
+                                ac_digest_ctx_t *c, const char **why);
+
+#endif /* AC_DIGEST_CTX_H */

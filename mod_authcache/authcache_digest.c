@@ -1,0 +1,508 @@
+/*
+ * AuthType Digest (RFC 7616) with a shared security-context cache, as
+ * Microsoft Digest keeps one: after a logon checked against a backend,
+ * the context (server, realm, user, nonce, the nonce counts seen, H(A1))
+ * is sealed into the socache store under its opaque value. Later requests
+ * carrying that opaque are verified from the context without a backend
+ * lookup, with replay detection on the nonce count.
+ *
+ * mod_authcache handles Digest only where AuthCacheDigestProvider or
+ * AuthCacheDigestUserFile is set; its hooks run first there, so
+ * mod_auth_digest (if loaded) never sees those requests and keeps every
+ * other Digest location.
+ */
+#include <openssl/crypto.h>
+
+#include "apr_lib.h"
+#include "apr_strings.h"
+#include "httpd.h"
+#include "http_config.h"
+#include "http_core.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "http_request.h"
+#include "mod_auth.h"
+#include "util_filter.h"
+
+#include "mod_authcache.h"
+#include "authcache_private.h"
+
+APLOG_USE_MODULE(authcache);
+
+#define DIGEST_BODY_FILTER "AUTHCACHE_DIGEST_BODY"
+#define DIGEST_CTX_MAX 2048           /* largest sealed context read back */
+#define HEX_MAX 129                   /* SHA-512-256 hex and NUL, rounded */
+
+/* The two keys the secret yields: nonces, and sealing contexts. */
+typedef struct {
+    unsigned char nonce_key[32];
+    unsigned char ctx_key[32];
+} digest_keys;
+
+static apr_status_t digest_keys_get(request_rec *r, digest_keys *k)
+{
+    authcache_conn_rec *cc = authcache_conn(r);
+
+    if (!cc || !cc->mac)
+        return APR_ENOTIMPL;
+    if (ac_mac_derive(cc->mac, "authcache-digest-nonce-v1", k->nonce_key)
+        != APR_SUCCESS
+        || ac_mac_derive(cc->mac, "authcache-digest-ctx-v1", k->ctx_key)
+           != APR_SUCCESS)
+        return APR_EGENERAL;
+    return APR_SUCCESS;
+}
+
+/* equal hex strings of equal length, compared in constant time */
+static int hex_same(const char *a, const char *b)
+{
+    apr_size_t n = strlen(a);
+
+    return strlen(b) == n && ac_digest_hex_equal(a, b, n);
+}
+
+static const char *realm_of(request_rec *r)
+{
+    const char *realm = ap_auth_name(r);
+
+    return realm ? realm : "";
+}
+
+/*
+ * 401 with one challenge per configured algorithm, strongest first, all
+ * for one opaque: a new one, or the context's when its nonce went stale.
+ */
+static int digest_challenge(request_rec *r,
+                            const authcache_dir_config_rec *conf,
+                            const digest_keys *k, const char *opaque,
+                            int stale)
+{
+    const char *hdr = r->proxyreq == PROXYREQ_PROXY ? "Proxy-Authenticate"
+                                                     : "WWW-Authenticate";
+    const authcache_digest_alg_rec *a =
+        (const authcache_digest_alg_rec *)conf->digest_algorithms->elts;
+    char nonce[AC_DIGEST_NONCE_LEN + 1], op[AC_DIGEST_OPAQUE_LEN + 1];
+    unsigned char rnd[16];
+    const char *qop;
+    int i;
+
+    if (!opaque) {
+        if (apr_generate_random_bytes(rnd, sizeof(rnd)) != APR_SUCCESS)
+            return HTTP_INTERNAL_SERVER_ERROR;
+        ac_digest_opaque_make(rnd, op);
+        opaque = op;
+    }
+    if (ac_digest_nonce_make(k->nonce_key, realm_of(r), opaque,
+                             apr_time_now(), nonce) != APR_SUCCESS)
+        return HTTP_INTERNAL_SERVER_ERROR;
+    qop = conf->digest_qop == (AUTHCACHE_QOP_AUTH | AUTHCACHE_QOP_AUTH_INT)
+          ? "auth, auth-int"
+          : conf->digest_qop == AUTHCACHE_QOP_AUTH_INT ? "auth-int" : "auth";
+    for (i = 0; i < conf->digest_algorithms->nelts; i++)
+        apr_table_add(r->err_headers_out, hdr, apr_psprintf(r->pool,
+            "Digest realm=\"%s\", qop=\"%s\", algorithm=%s, nonce=\"%s\", "
+            "opaque=\"%s\", charset=UTF-8%s%s",
+            ap_escape_quotes(r->pool, realm_of(r)), qop,
+            ac_digest_alg_name(a[i].alg, a[i].sess), nonce, opaque,
+            /* a hashed name is resolved through the user file only */
+            conf->digest_userhash && conf->digest_user_file
+                ? ", userhash=true" : "",
+            stale ? ", stale=true" : ""));
+    authcache_count(stale ? AUTHCACHE_C_digest_stale
+                          : AUTHCACHE_C_digest_challenges);
+    return r->proxyreq == PROXYREQ_PROXY ? HTTP_PROXY_AUTHENTICATION_REQUIRED
+                                         : HTTP_UNAUTHORIZED;
+}
+
+/* A refusal with a log line and a new challenge. */
+static int digest_refuse(request_rec *r, const authcache_dir_config_rec *conf,
+                         const digest_keys *k, authcache_counter_e counter,
+                         const char *why)
+{
+    authcache_count(counter);
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                  "authcache: Digest logon refused for %s: %s", r->uri, why);
+    return digest_challenge(r, conf, k, NULL, 0);
+}
+
+/*
+ * H(A1) for (user, realm, alg) from the backends: AuthCacheDigestUserFile
+ * (user:realm:ALGORITHM:hex lines), then for MD5 the providers' realm
+ * hashes. APR_NOTFOUND when no source knows the user.
+ */
+static apr_status_t lookup_file(request_rec *r, const char *file,
+                                const char *user, const char *userhash,
+                                const char *realm, ac_digest_alg_e alg,
+                                const char **found_user, char *ha1)
+{
+    ap_configfile_t *f;
+    char line[MAX_STRING_LEN];
+    apr_status_t rv = ap_pcfg_openfile(&f, r->pool, file);
+
+    if (rv != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
+                      "authcache: cannot read AuthCacheDigestUserFile %s",
+                      file);
+        return rv;
+    }
+    rv = APR_NOTFOUND;
+    while (ap_cfg_getline(line, sizeof(line), f) == APR_SUCCESS) {
+        char *u = line, *rl, *an, *h, uh[HEX_MAX];
+        ac_digest_alg_e a;
+        int sess;
+
+        if (*u == '#' || !(rl = strchr(u, ':')) || !(an = strchr(rl + 1, ':'))
+            || !(h = strchr(an + 1, ':')))
+            continue;
+        *rl++ = *an++ = *h++ = '\0';
+        if (strcmp(rl, realm) || ac_digest_alg_parse(an, &a, &sess)
+            != APR_SUCCESS || sess || a != alg
+            || strlen(h) != ac_digest_hex_len(alg))
+            continue;
+        if (userhash) {
+            if (ac_digest_userhash(alg, u, realm, uh) != APR_SUCCESS
+                || !hex_same(uh, userhash))
+                continue;
+        }
+        else if (strcmp(u, user))
+            continue;
+        *found_user = apr_pstrdup(r->pool, u);
+        apr_cpystrn(ha1, h, HEX_MAX);
+        rv = APR_SUCCESS;
+        break;
+    }
+    ap_cfg_closefile(f);
+    return rv;
+}
+
+static apr_status_t lookup_ha1(request_rec *r,
+                               const authcache_dir_config_rec *conf,
+                               const ac_digest_req_t *d, ac_digest_alg_e alg,
+                               const char **user, char *ha1)
+{
+    const authcache_backend_rec *b =
+        (const authcache_backend_rec *)conf->digest_providers->elts;
+    apr_status_t rv = APR_NOTFOUND;
+    char *hash;
+    int i;
+
+    authcache_count(AUTHCACHE_C_digest_logons);
+    if (conf->digest_user_file) {
+        rv = lookup_file(r, conf->digest_user_file, d->username,
+                         d->userhash ? d->username : NULL, realm_of(r), alg,
+                         user, ha1);
+        if (rv != APR_NOTFOUND)
+            return rv;
+    }
+    if (alg != AC_DIGEST_MD5 || d->userhash)
+        return APR_NOTFOUND;   /* realm hashes are MD5 of the plain name */
+    for (i = 0; i < conf->digest_providers->nelts; i++) {
+        authn_status st;
+
+        apr_table_setn(r->notes, AUTHN_PROVIDER_NAME_NOTE, b[i].name);
+        st = b[i].provider->get_realm_hash(r, d->username, realm_of(r), &hash);
+        apr_table_unset(r->notes, AUTHN_PROVIDER_NAME_NOTE);
+        if (st == AUTH_USER_FOUND && strlen(hash) == 32) {
+            *user = d->username;
+            apr_cpystrn(ha1, hash, HEX_MAX);
+            return APR_SUCCESS;
+        }
+        if (st == AUTH_GENERAL_ERROR)
+            return APR_EGENERAL;
+    }
+    return APR_NOTFOUND;
+}
+
+/*
+ * qop=auth-int: the body is read (up to AuthCacheDigestMaxBody), hashed,
+ * and kept for the handler, which reads it back through an input filter.
+ */
+static apr_status_t body_filter(ap_filter_t *f, apr_bucket_brigade *bb,
+                                ap_input_mode_t mode, apr_read_type_e block,
+                                apr_off_t readbytes)
+{
+    apr_bucket_brigade *kept = f->ctx;
+
+    (void)block;
+    if (mode != AP_MODE_READBYTES)
+        return ap_get_brigade(f->next, bb, mode, block, readbytes);
+    if (APR_BRIGADE_EMPTY(kept)) {
+        ap_remove_input_filter(f);
+        APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(bb->bucket_alloc));
+        return APR_SUCCESS;
+    }
+    APR_BRIGADE_CONCAT(bb, kept);
+    return APR_SUCCESS;
+}
+
+static int body_hash(request_rec *r, const authcache_dir_config_rec *conf,
+                     ac_digest_alg_e alg, char *hex)
+{
+    apr_bucket_brigade *kept = apr_brigade_create(r->pool,
+                                                  r->connection->bucket_alloc);
+    apr_bucket_brigade *bb = apr_brigade_create(r->pool,
+                                                r->connection->bucket_alloc);
+    apr_off_t total = 0;
+    apr_size_t len;
+    char *body;
+    int seen_eos = 0;
+    apr_status_t rv;
+
+    do {
+        apr_bucket *e;
+
+        rv = ap_get_brigade(r->input_filters, bb, AP_MODE_READBYTES,
+                            APR_BLOCK_READ, HUGE_STRING_LEN);
+        if (rv != APR_SUCCESS)
+            return HTTP_BAD_REQUEST;
+        for (e = APR_BRIGADE_FIRST(bb); e != APR_BRIGADE_SENTINEL(bb);
+             e = APR_BUCKET_NEXT(e)) {
+            if (APR_BUCKET_IS_EOS(e))
+                seen_eos = 1;
+            else if (e->length != (apr_size_t)-1)
+                total += e->length;
+        }
+        if (total > conf->digest_max_body)
+            return HTTP_REQUEST_ENTITY_TOO_LARGE;
+        rv = ap_save_brigade(NULL, &kept, &bb, r->pool);
+        if (rv != APR_SUCCESS)
+            return HTTP_INTERNAL_SERVER_ERROR;
+        apr_brigade_cleanup(bb);
+    } while (!seen_eos);
+
+    rv = apr_brigade_pflatten(kept, &body, &len, r->pool);
+    if (rv != APR_SUCCESS || ac_digest_h(alg, body, len, hex) != APR_SUCCESS)
+        return HTTP_INTERNAL_SERVER_ERROR;
+    /* hand the kept body, without its EOS, to whoever reads it next */
+    if (!APR_BRIGADE_EMPTY(kept)
+        && APR_BUCKET_IS_EOS(APR_BRIGADE_LAST(kept)))
+        apr_bucket_delete(APR_BRIGADE_LAST(kept));
+    ap_add_input_filter(DIGEST_BODY_FILTER, kept, r, r->connection);
+    return OK;
+}
+
+/* The request's uri parameter must name this request (RFC 7616 3.4.6). */
+static int uri_matches(request_rec *r, const char *uri)
+{
+    return !strcmp(uri, r->unparsed_uri)
+           || (r->parsed_uri.path && !strcmp(uri, r->parsed_uri.path)
+               && !r->args);
+}
+
+static int digest_check_user_id(request_rec *r)
+{
+    authcache_dir_config_rec *conf;
+    const authcache_digest_alg_rec *offered;
+    const char *type = ap_auth_type(r), *header, *why, *user = NULL;
+    unsigned char key[2 + AC_DIGEST_OPAQUE_LEN], buf[DIGEST_CTX_MAX], iv[12];
+    unsigned char *sealed;
+    unsigned int blen = sizeof(buf);
+    apr_size_t slen;
+    char ha1[HEX_MAX], sess_ha1[HEX_MAX], expect[HEX_MAX], bhash[HEX_MAX];
+    ac_digest_alg_e alg;
+    ac_digest_req_t d;
+    ac_digest_ctx_t c;
+    digest_keys k;
+    int i, ok = 0, stale = 0, found = 0, status;
+    apr_status_t rv;
+
+    if (!type || strcasecmp(type, "Digest"))
+        return DECLINED;
+    conf = ap_get_module_config(r->per_dir_config, &authcache_module);
+    if (!AUTHCACHE_DIGEST_ENABLED(conf))
+        return DECLINED;              /* mod_auth_digest's, if anyone's */
+    if (digest_keys_get(r, &k) != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "authcache: Digest keys unavailable for %s", r->uri);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    header = apr_table_get(r->headers_in, r->proxyreq == PROXYREQ_PROXY
+                                          ? "Proxy-Authorization"
+                                          : "Authorization");
+    if (!header || strncasecmp(header, "Digest ", 7)) {
+        if (header)
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                          "authcache: not Digest credentials for %s", r->uri);
+        return digest_challenge(r, conf, &k, NULL, 0);
+    }
+    if (ac_digest_parse(header, strlen(header), r->pool, &d, &why)
+        != APR_SUCCESS || ac_digest_req_check(&d, &why) != APR_SUCCESS) {
+        authcache_count(AUTHCACHE_C_digest_bad_input);
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "authcache: malformed Digest credentials for %s: %s",
+                      r->uri, why);
+        return HTTP_BAD_REQUEST;
+    }
+    if (!uri_matches(r, d.uri)) {
+        authcache_count(AUTHCACHE_C_digest_bad_input);
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "authcache: Digest uri \"%s\" is not the request's %s",
+                      d.uri, r->unparsed_uri);
+        return HTTP_BAD_REQUEST;
+    }
+    if (strcmp(d.realm, realm_of(r)))
+        return digest_refuse(r, conf, &k, AUTHCACHE_C_digest_denials,
+                             "another realm");
+    /* only what we offered: no downgrade to an algorithm or qop not here */
+    offered = (const authcache_digest_alg_rec *)conf->digest_algorithms->elts;
+    for (i = 0; i < conf->digest_algorithms->nelts; i++)
+        if ((int)d.alg == offered[i].alg && d.sess == offered[i].sess)
+            break;
+    if (i == conf->digest_algorithms->nelts)
+        return digest_refuse(r, conf, &k, AUTHCACHE_C_digest_denials,
+                             apr_pstrcat(r->pool, "algorithm ",
+                                         ac_digest_alg_name(d.alg, d.sess),
+                                         " is not offered here", NULL));
+    if (!(conf->digest_qop & ((d.qop == AC_DIGEST_QOP_AUTH_INT) ? AUTHCACHE_QOP_AUTH_INT
+                                        : AUTHCACHE_QOP_AUTH)))
+        return digest_refuse(r, conf, &k, AUTHCACHE_C_digest_denials,
+                             "qop not offered here");
+    if (!d.opaque || !ac_digest_opaque_valid(d.opaque))
+        return digest_refuse(r, conf, &k, AUTHCACHE_C_digest_denials,
+                             "no opaque of ours");
+    if (ac_digest_nonce_check(k.nonce_key, d.realm, d.opaque, d.nonce,
+                              apr_time_now(), conf->digest_nonce_lifetime,
+                              &stale, &why) != APR_SUCCESS)
+        return digest_refuse(r, conf, &k, AUTHCACHE_C_digest_denials, why);
+    alg = d.alg;
+    if ((d.qop == AC_DIGEST_QOP_AUTH_INT) && (status = body_hash(r, conf, alg, bhash)) != OK)
+        return status;
+
+    key[0] = 'd';
+    key[1] = ':';
+    memcpy(key + 2, d.opaque, AC_DIGEST_OPAQUE_LEN);
+    if (authcache_store_lock(r) != APR_SUCCESS)
+        return HTTP_INTERNAL_SERVER_ERROR;
+    rv = authcache_store_get_raw(r, key, sizeof(key), buf, &blen);
+    if (rv == APR_SUCCESS
+        && ac_digest_ctx_open(k.ctx_key, d.opaque, buf, blen, r->pool, &c,
+                              &why) == APR_SUCCESS
+        && c.expires > apr_time_now()) {
+        char uh[HEX_MAX];
+
+        /* the context is this server's, this realm's, this user's */
+        found = !strcmp(c.server, r->server->server_hostname)
+                && !strcmp(c.realm, d.realm) && (int)c.alg == (int)alg
+                && c.sess == d.sess
+                && (d.userhash
+                    ? ac_digest_userhash(alg, c.user, d.realm, uh)
+                      == APR_SUCCESS
+                      && hex_same(uh, d.username)
+                    : !strcmp(c.user, d.username));
+        if (!found) {
+            authcache_store_unlock(r);
+            return digest_refuse(r, conf, &k, AUTHCACHE_C_digest_denials,
+                                 "the opaque names another context");
+        }
+        user = c.user;
+        apr_cpystrn(ha1, c.ha1, sizeof(ha1));
+    }
+    else {
+        memset(&c, 0, sizeof(c));
+        rv = lookup_ha1(r, conf, &d, alg, &user, ha1);
+        if (rv != APR_SUCCESS) {
+            authcache_store_unlock(r);
+            if (rv == APR_NOTFOUND)
+                return digest_refuse(r, conf, &k, AUTHCACHE_C_digest_denials,
+                                     apr_pstrcat(r->pool, "unknown user ",
+                                                 d.username, NULL));
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    if (d.sess)
+        rv = ac_digest_ha1_sess(alg, ha1, d.nonce, d.cnonce, sess_ha1);
+    else
+        apr_cpystrn(sess_ha1, ha1, sizeof(sess_ha1));
+    if (rv == APR_SUCCESS)
+        rv = ac_digest_response(alg, sess_ha1, d.nonce, d.nc_hex, d.cnonce,
+                                d.qop_name, r->method,
+                                d.uri, (d.qop == AC_DIGEST_QOP_AUTH_INT) ? bhash : NULL, expect);
+    ok = rv == APR_SUCCESS
+         && hex_same(expect, d.response);
+    OPENSSL_cleanse(sess_ha1, sizeof(sess_ha1));
+    if (!ok) {
+        authcache_store_unlock(r);
+        OPENSSL_cleanse(ha1, sizeof(ha1));
+        return digest_refuse(r, conf, &k, AUTHCACHE_C_digest_denials,
+                             apr_pstrcat(r->pool, "wrong password for ",
+                                         user, NULL));
+    }
+    if (stale) {
+        /* the right user with an old nonce: a new one, same context */
+        authcache_store_unlock(r);
+        OPENSSL_cleanse(ha1, sizeof(ha1));
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "authcache: stale Digest nonce for %s on %s", user,
+                      r->uri);
+        return digest_challenge(r, conf, &k, d.opaque, 1);
+    }
+
+    /* replay detection: per nonce, a window of recent counts */
+    if (!found || strcmp(c.nonce, d.nonce)) {
+        memset(&c.nc, 0, sizeof(c.nc));
+        apr_cpystrn(c.nonce, d.nonce, sizeof(c.nonce));
+    }
+    if (ac_digest_nc_accept(&c.nc, d.nc, &why) != APR_SUCCESS) {
+        authcache_store_unlock(r);
+        OPENSSL_cleanse(ha1, sizeof(ha1));
+        return digest_refuse(r, conf, &k, AUTHCACHE_C_digest_replays, why);
+    }
+    if (!found) {
+        c.server = r->server->server_hostname;
+        c.realm = d.realm;
+        c.user = user;
+        c.domain = "";
+        c.alg = alg;
+        c.sess = d.sess;
+        apr_cpystrn(c.ha1, ha1, sizeof(c.ha1));
+        c.created = apr_time_now();
+        c.expires = c.created + conf->digest_context_ttl;
+    }
+    OPENSSL_cleanse(ha1, sizeof(ha1));
+    rv = apr_generate_random_bytes(iv, sizeof(iv));
+    if (rv == APR_SUCCESS)
+        rv = ac_digest_ctx_seal(k.ctx_key, d.opaque, &c, iv, r->pool, &sealed,
+                                &slen);
+    if (rv == APR_SUCCESS)
+        rv = authcache_store_put_raw(r, key, sizeof(key), c.expires, sealed,
+                                     (unsigned int)slen);
+    authcache_store_unlock(r);
+    OPENSSL_cleanse(c.ha1, sizeof(c.ha1));
+    if (rv != APR_SUCCESS)
+        authcache_count(AUTHCACHE_C_store_errors);
+
+    if (found)
+        authcache_count(AUTHCACHE_C_digest_context_hits);
+    r->user = (char *)user;
+    r->ap_auth_type = "Digest";
+    authcache_notes_set(r, found, AUTHCACHE_SOURCE_DIGEST, user, d.realm);
+    return OK;
+}
+
+/* Authorization failures (e.g. Require user) answer with our challenge. */
+static int digest_note_auth_failure(request_rec *r, const char *type)
+{
+    authcache_dir_config_rec *conf =
+        ap_get_module_config(r->per_dir_config, &authcache_module);
+    digest_keys k;
+
+    if (strcasecmp(type, "Digest") || !AUTHCACHE_DIGEST_ENABLED(conf))
+        return DECLINED;
+    if (digest_keys_get(r, &k) != APR_SUCCESS)
+        return DECLINED;
+    digest_challenge(r, conf, &k, NULL, 0);
+    return OK;
+}
+
+void authcache_digest_register_hooks(apr_pool_t *p)
+{
+    (void)p;
+    /* first: where we handle Digest, mod_auth_digest must not */
+    ap_hook_check_authn(digest_check_user_id, NULL, NULL, APR_HOOK_FIRST,
+                        AP_AUTH_INTERNAL_PER_CONF);
+    ap_hook_note_auth_failure(digest_note_auth_failure, NULL, NULL,
+                              APR_HOOK_FIRST);
+    ap_register_input_filter(DIGEST_BODY_FILTER, body_filter, NULL,
+                             AP_FTYPE_RESOURCE);
+}
