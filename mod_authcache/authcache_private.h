@@ -20,7 +20,9 @@ extern module AP_MODULE_DECLARE_DATA authcache_module;
 
 #define AUTHCACHE_DEFAULT_BASIC_TTL   apr_time_from_sec(900)
 #define AUTHCACHE_DEFAULT_SOCACHE     "shmcb"
-#define AUTHCACHE_DEFAULT_SOCACHE_ARG "authcache-shmcb(4194304)"
+/* 32 MiB: room for 100,000 Digest contexts (about 260 bytes each with
+ * key and index) or several hundred thousand Basic tokens */
+#define AUTHCACHE_DEFAULT_SOCACHE_ARG "authcache-shmcb(33554432)"
 
 /*
  * Every per-directory field, once: X(name). Each field has a "name_set"

@@ -336,8 +336,9 @@ static int store_post_config(apr_pool_t *pconf, apr_pool_t *plog,
 {
     authcache_server_config_rec *sconf =
         ap_get_module_config(s->module_config, &authcache_module);
-    struct ap_socache_hints hints = { AC_KEY_LEN, AC_TOKEN_LEN,
-                                      apr_time_from_sec(60) };
+    /* ids: 32-byte token keys and 34-byte context keys; objects: 60-byte
+     * tokens and ~200-byte Digest contexts */
+    struct ap_socache_hints hints = { 33, 128, apr_time_from_sec(60) };
     apr_shm_t *shm;
     const char *err;
     apr_status_t rv;
