@@ -11,6 +11,7 @@
 #include "apr_strings.h"
 
 #include "ac_digest.h"
+#include "ac_hex.h"
 #include "ac_utf16.h"
 
 static apr_status_t refuse(const char **why, const char *reason)
@@ -405,18 +406,6 @@ typedef struct {
     apr_size_t len;
 } part_t;
 
-static void to_hex(const unsigned char *b, apr_size_t n, char *hex)
-{
-    static const char digits[] = "0123456789abcdef";
-    apr_size_t i;
-
-    for (i = 0; i < n; i++) {
-        hex[2 * i] = digits[b[i] >> 4];
-        hex[2 * i + 1] = digits[b[i] & 15];
-    }
-    hex[2 * n] = '\0';
-}
-
 /* H over the concatenated parts, as lowercase hex */
 static apr_status_t hash_parts(ac_digest_alg_e alg, const part_t *parts,
                                int nparts, char *hex_out)
@@ -440,7 +429,7 @@ static apr_status_t hash_parts(ac_digest_alg_e alg, const part_t *parts,
     EVP_MD_CTX_free(ctx);
     EVP_MD_free(md);
     if (ok)
-        to_hex(dig, n, hex_out);
+        ac_hex_encode(dig, n, hex_out);
     /* H(A1) and what it is hashed from are password equivalents */
     OPENSSL_cleanse(dig, sizeof(dig));
     return ok ? APR_SUCCESS : APR_EGENERAL;

@@ -10,6 +10,7 @@
 #include "apr_strings.h"
 
 #include "ac_digest_ctx.h"
+#include "ac_hex.h"
 
 #define NONCE_SECS   8
 #define NONCE_MAC    16
@@ -43,28 +44,6 @@ static apr_uint64_t get_be(const unsigned char *p, int n)
     return v;
 }
 
-static int hexval(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-static void to_hex(const unsigned char *b, apr_size_t n, char *hex)
-{
-    static const char digits[] = "0123456789abcdef";
-    apr_size_t i;
-
-    for (i = 0; i < n; i++) {
-        hex[2 * i] = digits[b[i] >> 4];
-        hex[2 * i + 1] = digits[b[i] & 15];
-    }
-    hex[2 * n] = '\0';
-}
 
 /* ---- nonces --------------------------------------------------------- */
 
@@ -193,7 +172,7 @@ apr_status_t ac_digest_nonce_check(const unsigned char key[AC_DIGEST_KEY_LEN],
 
 void ac_digest_opaque_make(const unsigned char random16[16], char *out)
 {
-    to_hex(random16, 16, out);
+    ac_hex_encode(random16, 16, out);
 }
 
 int ac_digest_opaque_valid(const char *opaque)
@@ -327,16 +306,11 @@ apr_status_t ac_digest_ctx_seal(const unsigned char key[AC_DIGEST_KEY_LEN],
     put_be(plain + 22, (apr_uint64_t)c->expires, 8);
     memcpy(plain + 30, c->nonce, AC_DIGEST_NONCE_LEN);
     at = FIXED_LEN;
-    for (i = 0; i < hlen; i++) {
-        int hi = hexval((unsigned char)c->ha1[2 * i]);
-        int lo = hexval((unsigned char)c->ha1[2 * i + 1]);
-
-        if (hi < 0 || lo < 0) {
-            OPENSSL_cleanse(plain, plen);
-            return APR_EINVAL;
-        }
-        plain[at++] = (unsigned char)(hi << 4 | lo);
+    if (ac_hex_decode(c->ha1, hlen, plain + at) != APR_SUCCESS) {
+        OPENSSL_cleanse(plain, plen);
+        return APR_EINVAL;
     }
+    at += hlen;
     for (i = 0; i < 4; i++) {
         put_be(plain + at, slen[i], 2);
         memcpy(plain + at + 2, strs[i], slen[i]);
@@ -376,7 +350,7 @@ static int parse_plain(const unsigned char *b, apr_size_t len, apr_pool_t *p,
     hlen = ac_digest_hex_len(c->alg) / 2;
     if (len - FIXED_LEN < hlen)
         return 0;
-    to_hex(b + FIXED_LEN, hlen, c->ha1);
+    ac_hex_encode(b + FIXED_LEN, hlen, c->ha1);
     at = FIXED_LEN + hlen;
     for (i = 0; i < 4; i++) {
         apr_size_t n;

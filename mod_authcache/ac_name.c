@@ -4,48 +4,7 @@
 #include <string.h>
 
 #include "ac_name.h"
-
-/*
- * Length of the UTF-8 sequence starting at s[0..n), or 0 when it is not a
- * well-formed, shortest-form, non-surrogate sequence (RFC 3629).
- */
-static apr_size_t utf8_seq_len(const unsigned char *s, apr_size_t n)
-{
-    unsigned char c = s[0];
-    apr_size_t need, i;
-    unsigned char lo = 0x80, hi = 0xBF;
-
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF)
-        need = 2;
-    else if (c >= 0xE0 && c <= 0xEF) {
-        need = 3;
-        if (c == 0xE0)
-            lo = 0xA0;          /* no overlong forms */
-        else if (c == 0xED)
-            hi = 0x9F;          /* no UTF-16 surrogates */
-    }
-    else if (c >= 0xF0 && c <= 0xF4) {
-        need = 4;
-        if (c == 0xF0)
-            lo = 0x90;
-        else if (c == 0xF4)
-            hi = 0x8F;          /* nothing above U+10FFFF */
-    }
-    else
-        return 0;
-
-    if (n < need)
-        return 0;
-    if (s[1] < lo || s[1] > hi)
-        return 0;
-    for (i = 2; i < need; i++) {
-        if (s[i] < 0x80 || s[i] > 0xBF)
-            return 0;
-    }
-    return need;
-}
+#include "ac_utf16.h"
 
 apr_status_t ac_name_split(const char *name, apr_size_t len,
                            const char *default_domain, ac_name_t *out,
@@ -64,7 +23,8 @@ apr_status_t ac_name_split(const char *name, apr_size_t len,
         return APR_EINVAL;
     }
     while (i < len) {
-        apr_size_t n = utf8_seq_len(s + i, len - i);
+        apr_uint32_t cp;
+        apr_size_t n = ac_utf8_decode(s + i, len - i, &cp);
 
         if (n == 0) {
             *why = "user name is not valid UTF-8";

@@ -10,30 +10,10 @@
 #include "http_log.h"
 #include <openssl/crypto.h>
 
+#include "ac_hex.h"
 #include "authcache_private.h"
 
 APLOG_USE_MODULE(authcache);
-
-static int hex_value(int c)
-{
-    return apr_isdigit(c) ? c - '0' : apr_tolower(c) - 'a' + 10;
-}
-
-/* 32 hex digits into 16 bytes; 0 when the text is something else */
-static int parse_hash(const char *hex, unsigned char out[16])
-{
-    int i;
-
-    for (i = 0; i < 32; i++)
-        if (!apr_isxdigit(hex[i]))
-            return 0;
-    if (hex[32] != '\0')
-        return 0;
-    for (i = 0; i < 16; i++)
-        out[i] = (unsigned char)(hex_value(hex[2 * i]) << 4
-                                 | hex_value(hex[2 * i + 1]));
-    return 1;
-}
 
 /*
  * Finds (user, domain) in the file: APR_SUCCESS with the hash and the
@@ -60,7 +40,7 @@ static apr_status_t find_user(request_rec *r, const char *file,
         *h++ = '\0';
         if (strcasecmp(u, user) || strcasecmp(d, domain))
             continue;
-        if (!parse_hash(h, hash)) {
+        if (strlen(h) != 32 || ac_hex_decode(h, 16, hash) != APR_SUCCESS) {
             ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                           "authcache: bad NT hash for %s\\%s in %s "
                           "(rewrite it with htntlm)", d, u, file);

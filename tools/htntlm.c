@@ -26,6 +26,7 @@
 #include "apr_lib.h"
 #include "apr_strings.h"
 
+#include "ac_hex.h"
 #include "ac_ntlm.h"
 
 #define MAX_LINE 1024
@@ -89,12 +90,10 @@ static const char *hash_line(const char *user, const char *domain,
 {
     unsigned char h[16];
     char hex[33];
-    int i;
 
     if (ac_ntlm_nt_hash(password, h) != APR_SUCCESS)
         die("%s", "the password is not valid UTF-8");
-    for (i = 0; i < 16; i++)
-        apr_snprintf(hex + 2 * i, 3, "%02x", h[i]);
+    ac_hex_encode(h, 16, hex);
     return apr_psprintf(pool, "%s:%s:%s\n", user, domain, hex);
 }
 
