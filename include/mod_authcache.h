@@ -14,6 +14,9 @@
 #define AUTHCACHE_VAR_SOURCE      "AUTHCACHE_SOURCE"
 #define AUTHCACHE_VAR_USER        "AUTHCACHE_USER"
 #define AUTHCACHE_VAR_DOMAIN      "AUTHCACHE_DOMAIN"
+/* Groups the domain reported at logon, "DOMAIN\Group" joined by ';'
+ * (only where the authority provides them, e.g. winbind). */
+#define AUTHCACHE_VAR_GROUPS      "AUTHCACHE_GROUPS"
 
 /* Values of AUTHCACHE_SOURCE. */
 #define AUTHCACHE_SOURCE_BASIC    "basic-token"

@@ -135,28 +135,34 @@ apr_status_t ac_cache_key(ac_mac_t *m, const char *context,
 static apr_status_t password_mac(ac_mac_t *m,
                                  const unsigned char key[AC_KEY_LEN],
                                  const char *pw, apr_size_t pwlen,
-                                 const unsigned char salt[AC_SALT_LEN],
+                                 const ac_token_t *t,
                                  unsigned char out[AC_MAC_LEN])
 {
     mac_part parts[] = {
-        { "authcache-pw-v1", 15 },
+        { "authcache-pw-v2", 15 },
         { key, AC_KEY_LEN },
-        { salt, AC_SALT_LEN },
+        { t->salt, AC_SALT_LEN },
         { pw, pwlen },
+        { t->groups ? t->groups : "", t->groups_len },
     };
 
-    return mac_parts(m, parts, 4, out);
+    return mac_parts(m, parts, 5, out);
 }
 
 apr_status_t ac_token_seal(ac_mac_t *m,
                            const unsigned char key[AC_KEY_LEN],
                            const char *pw, apr_size_t pwlen,
                            const unsigned char salt[AC_SALT_LEN],
-                           apr_time_t expires, ac_token_t *t)
+                           apr_time_t expires, const char *groups,
+                           apr_size_t groups_len, ac_token_t *t)
 {
+    if (groups_len > AC_GROUPS_MAX)
+        return APR_EINVAL;
     memcpy(t->salt, salt, AC_SALT_LEN);
     t->expires = expires;
-    return password_mac(m, key, pw, pwlen, t->salt, t->mac);
+    t->groups = groups;
+    t->groups_len = groups_len;
+    return password_mac(m, key, pw, pwlen, t, t->mac);
 }
 
 apr_status_t ac_token_check(ac_mac_t *m,
@@ -165,7 +171,7 @@ apr_status_t ac_token_check(ac_mac_t *m,
                             const ac_token_t *t, int *match)
 {
     unsigned char mac[AC_MAC_LEN];
-    apr_status_t rv = password_mac(m, key, pw, pwlen, t->salt, mac);
+    apr_status_t rv = password_mac(m, key, pw, pwlen, t, mac);
 
     *match = rv == APR_SUCCESS && CRYPTO_memcmp(mac, t->mac, AC_MAC_LEN) == 0;
     OPENSSL_cleanse(mac, sizeof(mac));
@@ -174,20 +180,30 @@ apr_status_t ac_token_check(ac_mac_t *m,
 
 /*
  * Wire format, fixed big-endian so that a store shared by a server farm
- * reads the same on every host: version, 3 reserved zero bytes, expiry
- * (microseconds since the epoch, signed 64-bit), salt, MAC.
+ * reads the same on every host: version, a reserved zero byte, the group
+ * list's length (16 bits), expiry (microseconds since the epoch, signed
+ * 64-bit), salt, MAC, then the group list.
  */
-void ac_token_encode(const ac_token_t *t, unsigned char out[AC_TOKEN_LEN])
+apr_size_t ac_token_encoded_len(const ac_token_t *t)
+{
+    return AC_TOKEN_LEN + t->groups_len;
+}
+
+void ac_token_encode(const ac_token_t *t, unsigned char *out)
 {
     apr_uint64_t e = (apr_uint64_t)t->expires;
     int i;
 
     out[0] = AC_TOKEN_VERSION;
-    out[1] = out[2] = out[3] = 0;
+    out[1] = 0;
+    out[2] = (unsigned char)(t->groups_len >> 8);
+    out[3] = (unsigned char)t->groups_len;
     for (i = 0; i < 8; i++)
         out[4 + i] = (unsigned char)(e >> (56 - 8 * i));
     memcpy(out + 12, t->salt, AC_SALT_LEN);
     memcpy(out + 12 + AC_SALT_LEN, t->mac, AC_MAC_LEN);
+    if (t->groups_len)
+        memcpy(out + AC_TOKEN_LEN, t->groups, t->groups_len);
 }
 
 apr_status_t ac_token_decode(const unsigned char *in, apr_size_t len,
@@ -196,8 +212,11 @@ apr_status_t ac_token_decode(const unsigned char *in, apr_size_t len,
     apr_uint64_t e = 0;
     int i;
 
-    if (len != AC_TOKEN_LEN || in[0] != AC_TOKEN_VERSION)
+    if (len < AC_TOKEN_LEN || in[0] != AC_TOKEN_VERSION
+        || len != AC_TOKEN_LEN + ((apr_size_t)in[2] << 8 | in[3]))
         return APR_EINVAL;
+    t->groups_len = len - AC_TOKEN_LEN;
+    t->groups = t->groups_len ? (const char *)in + AC_TOKEN_LEN : NULL;
     for (i = 0; i < 8; i++)
         e = (e << 8) | in[4 + i];
     t->expires = (apr_time_t)e;

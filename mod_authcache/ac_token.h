@@ -22,8 +22,10 @@
 #define AC_KEY_LEN     32
 #define AC_SALT_LEN    16
 #define AC_MAC_LEN     32
-#define AC_TOKEN_VERSION 1
+#define AC_TOKEN_VERSION 2
+/* the fixed part; the group list follows it */
 #define AC_TOKEN_LEN   (4 + 8 + AC_SALT_LEN + AC_MAC_LEN)
+#define AC_GROUPS_MAX  65535
 
 typedef struct ac_keyring ac_keyring_t;
 typedef struct ac_mac ac_mac_t;
@@ -32,6 +34,13 @@ typedef struct {
     apr_time_t expires;
     unsigned char salt[AC_SALT_LEN];
     unsigned char mac[AC_MAC_LEN];
+    /*
+     * What the domain said about the user: group names joined by ';'
+     * (not NUL-terminated; groups_len 0 for none). Covered by the MAC, so
+     * a shared store cannot be edited to grant groups.
+     */
+    const char *groups;
+    apr_size_t groups_len;
 } ac_token_t;
 
 /*
@@ -60,12 +69,16 @@ apr_status_t ac_mac_derive(ac_mac_t *m, const char *label,
 apr_status_t ac_cache_key(ac_mac_t *m, const char *context,
                           const ac_name_t *name, unsigned char key[AC_KEY_LEN]);
 
-/* Fills *t for password pw under key, with a caller-supplied random salt. */
+/*
+ * Fills *t for password pw and groups[0..groups_len) (kept by pointer)
+ * under key, with a caller-supplied random salt.
+ */
 apr_status_t ac_token_seal(ac_mac_t *m,
                            const unsigned char key[AC_KEY_LEN],
                            const char *pw, apr_size_t pwlen,
                            const unsigned char salt[AC_SALT_LEN],
-                           apr_time_t expires, ac_token_t *t);
+                           apr_time_t expires, const char *groups,
+                           apr_size_t groups_len, ac_token_t *t);
 
 /*
  * Sets *match to 1 when pw is the password t was sealed with under key.
@@ -76,9 +89,14 @@ apr_status_t ac_token_check(ac_mac_t *m,
                             const char *pw, apr_size_t pwlen,
                             const ac_token_t *t, int *match);
 
-void ac_token_encode(const ac_token_t *t, unsigned char out[AC_TOKEN_LEN]);
+/* The size of t's record: AC_TOKEN_LEN plus its groups. */
+apr_size_t ac_token_encoded_len(const ac_token_t *t);
+void ac_token_encode(const ac_token_t *t, unsigned char *out);
 
-/* APR_EINVAL for a record of another length or version. */
+/*
+ * APR_EINVAL for a record of another length or version; t->groups then
+ * points into in.
+ */
 apr_status_t ac_token_decode(const unsigned char *in, apr_size_t len,
                              ac_token_t *t);
 

@@ -67,9 +67,13 @@ static void seal_and_store(request_rec *r, ac_mac_t *m,
     unsigned char salt[AC_SALT_LEN];
     ac_token_t t;
 
+    /* what the backend said about the user (winbind: the groups) */
+    const char *groups = apr_table_get(r->notes, AUTHCACHE_VAR_GROUPS);
+
     if (apr_generate_random_bytes(salt, sizeof(salt)) != APR_SUCCESS
         || ac_token_seal(m, key, password, strlen(password), salt,
-                         apr_time_now() + ttl, &t) != APR_SUCCESS) {
+                         apr_time_now() + ttl, groups,
+                         groups ? strlen(groups) : 0, &t) != APR_SUCCESS) {
         authcache_count(AUTHCACHE_C_store_errors);
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       "authcache: cannot seal a token for %s", r->user);
@@ -116,6 +120,9 @@ static void remember_token(authcache_conn_rec *cc, const char *user,
     cc->basic_context = apr_pstrdup(cc->basic_pool, context);
     memcpy(cc->basic_key, key, AC_KEY_LEN);
     cc->basic_token = *t;
+    /* the token's groups point into the request's memory: keep a copy */
+    cc->basic_token.groups = t->groups_len
+        ? apr_pstrmemdup(cc->basic_pool, t->groups, t->groups_len) : NULL;
     cc->basic_generation = gen;
     cc->basic_valid = gen != 0;
 }
@@ -188,6 +195,9 @@ static authn_status basic_check_password(request_rec *r, const char *user,
 
     if (match) {
         authcache_count(AUTHCACHE_C_basic_hits);
+        if (t.groups_len)
+            apr_table_setn(r->notes, AUTHCACHE_VAR_GROUPS,
+                           apr_pstrmemdup(r->pool, t.groups, t.groups_len));
         if (!from_conn)
             remember_token(cc, user, context, key, &t, gen);
         ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r,

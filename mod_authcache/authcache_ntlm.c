@@ -47,8 +47,8 @@ typedef struct authcache_ntlm_conn {
     unsigned char challenge[8];
     unsigned char *negotiate_msg, *challenge_msg;
     apr_size_t negotiate_len, challenge_len;
-    /* the cached credential */
-    const char *user, *domain;
+    /* the cached credential, and the groups the domain reported */
+    const char *user, *domain, *groups;
 } authcache_ntlm_conn;
 
 static authcache_ntlm_conn *ntlm_conn(request_rec *r)
@@ -71,7 +71,7 @@ static void ntlm_forget(authcache_ntlm_conn *nc)
     memset(nc->challenge, 0, sizeof(nc->challenge));
     nc->challenged = 0;
     nc->negotiate_msg = nc->challenge_msg = NULL;
-    nc->user = nc->domain = NULL;
+    nc->user = nc->domain = nc->groups = NULL;
 }
 
 /* Why this request must not use or fill the cache, or NULL. */
@@ -269,8 +269,11 @@ static int ntlm_authenticate(request_rec *r, authcache_ntlm_conn *nc,
         return ntlm_challenge_401(r, NULL);
     }
     if (!no_cache) {
+        const char *groups = apr_table_get(r->notes, AUTHCACHE_VAR_GROUPS);
+
         nc->user = apr_pstrdup(nc->pool, user);
         nc->domain = apr_pstrdup(nc->pool, domain);
+        nc->groups = groups ? apr_pstrdup(nc->pool, groups) : NULL;
     }
     return ntlm_granted(r, conf, 0, !no_cache, user, domain);
 }
@@ -341,6 +344,8 @@ static int ntlm_check_user_id(request_rec *r)
         if (nc->user && !header && !no_cache) {
             if (!conf->ntlm_reject_cached) {
                 authcache_count(AUTHCACHE_C_ntlm_cache_hits);
+                if (nc->groups)
+                    apr_table_setn(r->notes, AUTHCACHE_VAR_GROUPS, nc->groups);
                 return ntlm_granted(r, conf, 1, 1, nc->user, nc->domain);
             }
             authcache_count(AUTHCACHE_C_ntlm_rejected_cached);

@@ -109,6 +109,7 @@ typedef struct {
     ap_socache_instance_t *socache_inst;
     const char *socache_spec;         /* as configured, for the status page */
     const char *secret_file;
+    const char *winbind_socket_dir;   /* AuthCacheWinbindSocketDir */
 } authcache_server_config_rec;
 
 extern const command_rec authcache_cmds[];
@@ -245,6 +246,7 @@ typedef struct authcache_ntlm_provider {
 } authcache_ntlm_provider;
 
 void authcache_ntlm_file_register(apr_pool_t *p);
+void authcache_winbind_register(apr_pool_t *p);
 
 /* ---- providers and handlers ----------------------------------------- */
 

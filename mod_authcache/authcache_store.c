@@ -177,8 +177,8 @@ apr_status_t authcache_store_get(request_rec *r,
                                  const unsigned char key[AC_KEY_LEN],
                                  ac_token_t *t)
 {
-    unsigned char buf[AC_TOKEN_LEN + 1];
-    unsigned int len = sizeof(buf);
+    unsigned int len = AC_TOKEN_LEN + AC_GROUPS_MAX + 1;
+    unsigned char *buf = apr_palloc(r->pool, len);   /* t->groups points in */
     apr_status_t rv;
 
     if ((rv = store_lock(r)) != APR_SUCCESS)
@@ -200,14 +200,15 @@ apr_status_t authcache_store_put(request_rec *r,
                                  const unsigned char key[AC_KEY_LEN],
                                  const ac_token_t *t)
 {
-    unsigned char buf[AC_TOKEN_LEN];
+    apr_size_t len = ac_token_encoded_len(t);
+    unsigned char *buf = apr_palloc(r->pool, len);
     apr_status_t rv;
 
     ac_token_encode(t, buf);
     if ((rv = store_lock(r)) != APR_SUCCESS)
         return rv;
     rv = authcache_store_put_raw(r, key, AC_KEY_LEN, t->expires, buf,
-                                 sizeof(buf));
+                                 (unsigned int)len);
     store_unlock(r);
     /* after the store: a reader that sees the new generation sees it */
     apr_atomic_inc32(&shared->generation);

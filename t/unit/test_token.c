@@ -54,7 +54,7 @@ int main(void)
 {
     const char *secret = "0123456789abcdef0123456789abcdef";
     const char *other = "fedcba9876543210fedcba9876543210";
-    unsigned char key[AC_KEY_LEN], key2[AC_KEY_LEN], wire[AC_TOKEN_LEN];
+    unsigned char key[AC_KEY_LEN], key2[AC_KEY_LEN], wire[AC_TOKEN_LEN + 64];
     unsigned char salt[AC_SALT_LEN] = { 1, 2, 3 }, salt2[AC_SALT_LEN] = { 9 };
     ac_token_t t, t2, back;
     ac_keyring_t *kr;
@@ -88,7 +88,7 @@ int main(void)
 
     /* tokens */
     key_of(m, "c", "alice", "EX", key);
-    ok(ac_token_seal(m, key, "S3cret!", 7, salt, 1000, &t) == APR_SUCCESS,
+    ok(ac_token_seal(m, key, "S3cret!", 7, salt, 1000, NULL, 0, &t) == APR_SUCCESS,
        "token sealed");
     ok(checks(m, key, "S3cret!", &t) == 1, "the sealed password matches");
     ok(checks(m, key, "S3cret?", &t) == 0, "another password does not");
@@ -100,13 +100,13 @@ int main(void)
     key_of(m, "c", "bob", "EX", key2);
     ok(checks(m, key2, "S3cret!", &t) == 0,
        "a token moved to another key does not verify");
-    ac_token_seal(m, key, "S3cret!", 7, salt2, 1000, &t2);
+    ac_token_seal(m, key, "S3cret!", 7, salt2, 1000, NULL, 0, &t2);
     ok(memcmp(t.mac, t2.mac, AC_MAC_LEN),
        "the salt changes the stored MAC (same password, same key)");
     ok(!memmem(&t, sizeof(t), "S3cret!", 7), "no plaintext in the token");
 
     /* a password with a NUL inside is compared over its full length */
-    ac_token_seal(m, key, "ab\0cd", 5, salt, 1000, &t2);
+    ac_token_seal(m, key, "ab\0cd", 5, salt, 1000, NULL, 0, &t2);
     {
         int match = -1;
         ac_token_check(m, key, "ab\0ce", 5, &t2, &match);
@@ -117,14 +117,41 @@ int main(void)
     t.expires = APR_INT64_C(1700000000123456);
     ac_token_encode(&t, wire);
     ok(wire[0] == AC_TOKEN_VERSION, "wire starts with the version");
-    ok(ac_token_decode(wire, sizeof(wire), &back) == APR_SUCCESS
+    ok(ac_token_decode(wire, AC_TOKEN_LEN, &back) == APR_SUCCESS
+       && back.groups_len == 0
        && back.expires == t.expires
        && !memcmp(back.salt, t.salt, AC_SALT_LEN)
        && !memcmp(back.mac, t.mac, AC_MAC_LEN), "decode(encode(t)) == t");
-    ok(ac_token_decode(wire, sizeof(wire) - 1, &back) == APR_EINVAL,
+    ok(ac_token_decode(wire, AC_TOKEN_LEN - 1, &back) == APR_EINVAL,
        "a short record is refused");
+    ok(ac_token_decode(wire, AC_TOKEN_LEN + 1, &back) == APR_EINVAL,
+       "a record longer than its group list says is refused");
+
+    /* groups: kept, round-tripped, and covered by the MAC */
+    {
+        const char *g = "EXAMPLE\\Domain Users;EXAMPLE\\Web Users";
+        ac_token_t tg, tb;
+        int match = -1;
+
+        ac_token_seal(m, key, "S3cret!", 7, salt, 1000, g, strlen(g), &tg);
+        ok(ac_token_encoded_len(&tg) == AC_TOKEN_LEN + strlen(g),
+           "the record grows by the group list");
+        ac_token_encode(&tg, wire);
+        ok(ac_token_decode(wire, ac_token_encoded_len(&tg), &tb) == APR_SUCCESS
+           && tb.groups_len == strlen(g) && !memcmp(tb.groups, g, strlen(g)),
+           "groups round-trip");
+        ac_token_check(m, key, "S3cret!", 7, &tb, &match);
+        ok(match == 1, "the token with its groups verifies");
+        wire[AC_TOKEN_LEN + 8] ^= 1;     /* edit a group name in the store */
+        ac_token_decode(wire, ac_token_encoded_len(&tg), &tb);
+        ac_token_check(m, key, "S3cret!", 7, &tb, &match);
+        ok(match == 0, "a token whose groups were edited does not verify");
+        ok(ac_token_seal(m, key, "x", 1, salt, 1000, g, AC_GROUPS_MAX + 1, &tb)
+           == APR_EINVAL, "a group list over 64 KiB is refused");
+    }
+    ac_token_encode(&t, wire);
     wire[0] = 99;
-    ok(ac_token_decode(wire, sizeof(wire), &back) == APR_EINVAL,
+    ok(ac_token_decode(wire, AC_TOKEN_LEN, &back) == APR_EINVAL,
        "another version is refused");
 
     apr_pool_destroy(p);

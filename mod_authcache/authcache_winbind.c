@@ -1,0 +1,183 @@
+/*
+ * The domain behind the caches, through Samba's winbindd (libwbclient):
+ *
+ *   AuthNTLMProvider winbind     NTLMv2 responses validated by the domain
+ *                                (challenge/response logon, as ntlm_auth
+ *                                does, without spawning helpers)
+ *   AuthCacheProvider winbind    an authn provider for Basic (plaintext
+ *                                logon), wrapped by "authcache"
+ *
+ * A logon yields what the domain says about the user: the canonical
+ * account and domain names and the group memberships, which the caches
+ * keep and "Require authcache-group" answers from.
+ *
+ * winbindd down or its privileged pipe out of reach is the server's
+ * problem, not the user's: a clear log line and a 500, and the next
+ * request tries again, so the domain coming back needs no restart.
+ */
+#include <openssl/crypto.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <wbclient.h>
+
+#include "apr_strings.h"
+#include "httpd.h"
+#include "http_config.h"
+#include "http_log.h"
+#include "http_request.h"
+#include "mod_auth.h"
+
+#include "mod_authcache.h"
+#include "authcache_private.h"
+
+APLOG_USE_MODULE(authcache);
+
+/* The group names of a logon, "DOMAIN\Group" joined by ';' (a character
+ * Windows group names cannot hold). */
+static const char *logon_groups(request_rec *r, struct wbcContext *ctx,
+                                const struct wbcAuthUserInfo *info)
+{
+    const char *groups = NULL;
+    uint32_t i;
+
+    /* sids[0] is the user; the rest are groups and aliases */
+    for (i = 1; i < info->num_sids; i++) {
+        char *dom = NULL, *name = NULL;
+        enum wbcSidType type;
+
+        if (wbcCtxLookupSid(ctx, &info->sids[i].sid, &dom, &name, &type)
+            != WBC_ERR_SUCCESS)
+            continue;
+        if (type == WBC_SID_NAME_DOM_GRP || type == WBC_SID_NAME_ALIAS
+            || type == WBC_SID_NAME_WKN_GRP) {
+            const char *g = *dom ? apr_pstrcat(r->pool, dom, "\\", name, NULL)
+                                 : apr_pstrdup(r->pool, name);
+            groups = groups ? apr_pstrcat(r->pool, groups, ";", g, NULL) : g;
+        }
+        wbcFreeMemory(dom);
+        wbcFreeMemory(name);
+    }
+    return groups ? groups : "";
+}
+
+/*
+ * One logon through winbindd. On success fills the canonical names and
+ * groups (and the session key for NTLM); the authn status otherwise.
+ */
+static authn_status winbind_logon(request_rec *r,
+                                  struct wbcAuthUserParams *params,
+                                  unsigned char session_key[16],
+                                  const char **user, const char **domain,
+                                  const char **groups)
+{
+    struct wbcContext *ctx = wbcCtxCreate();
+    struct wbcAuthUserInfo *info = NULL;
+    struct wbcAuthErrorInfo *error = NULL;
+    authn_status st;
+    wbcErr e;
+
+    if (!ctx) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "authcache: cannot create a winbind client context");
+        return AUTH_GENERAL_ERROR;
+    }
+    params->parameter_control |= WBC_MSV1_0_ALLOW_WORKSTATION_TRUST_ACCOUNT
+                                 | WBC_MSV1_0_ALLOW_SERVER_TRUST_ACCOUNT;
+    e = wbcCtxAuthenticateUserEx(ctx, params, &info, &error);
+    if (e == WBC_ERR_SUCCESS) {
+        *user = apr_pstrdup(r->pool, info->account_name);
+        *domain = apr_pstrdup(r->pool, info->domain_name);
+        *groups = logon_groups(r, ctx, info);
+        if (session_key)
+            memcpy(session_key, info->user_session_key, 16);
+        st = AUTH_GRANTED;
+    }
+    else if (e == WBC_ERR_AUTH_ERROR && error) {
+        const char *nt = error->nt_string ? error->nt_string : "?";
+
+        st = !strcmp(nt, "NT_STATUS_NO_SUCH_USER") ? AUTH_USER_NOT_FOUND
+                                                   : AUTH_DENIED;
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "authcache: the domain refused %s\\%s: %s",
+                      params->domain_name ? params->domain_name : "",
+                      params->account_name, nt);
+    }
+    else {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "authcache: winbind is not available (%s): is "
+                      "winbindd running, and may this server's user open "
+                      "its privileged pipe (the winbindd_privileged "
+                      "directory; see AuthCacheWinbindSocketDir)?",
+                      wbcErrorString(e));
+        st = AUTH_GENERAL_ERROR;
+    }
+    wbcFreeMemory(info);
+    wbcFreeMemory(error);
+    wbcCtxFree(ctx);
+    return st;
+}
+
+/* AuthNTLMProvider winbind */
+static authn_status ntlm_winbind_verify(request_rec *r,
+                                        const authcache_dir_config_rec *conf,
+                                        const ac_ntlm_auth_t *a,
+                                        const unsigned char challenge[8],
+                                        unsigned char session_base_key[16],
+                                        const char **user,
+                                        const char **domain)
+{
+    struct wbcAuthUserParams params;
+    const char *groups;
+    authn_status st;
+
+    memset(&params, 0, sizeof(params));
+    params.account_name = a->user_utf8;
+    params.domain_name = *a->domain_utf8 ? a->domain_utf8 : conf->ntlm_domain;
+    params.workstation_name = a->workstation_utf8;
+    params.level = WBC_AUTH_USER_LEVEL_RESPONSE;
+    memcpy(params.password.response.challenge, challenge, 8);
+    params.password.response.nt_length = (uint32_t)a->nt.len;
+    params.password.response.nt_data = (uint8_t *)a->nt.data;
+    params.password.response.lm_length = (uint32_t)a->lm.len;
+    params.password.response.lm_data = (uint8_t *)a->lm.data;
+    st = winbind_logon(r, &params, session_base_key, user, domain, &groups);
+    if (st == AUTH_GRANTED)
+        apr_table_setn(r->notes, AUTHCACHE_VAR_GROUPS, groups);
+    return st;
+}
+
+static const authcache_ntlm_provider ntlm_winbind = { &ntlm_winbind_verify };
+
+/* AuthCacheProvider winbind (or AuthBasicProvider winbind) */
+static authn_status basic_winbind_check(request_rec *r, const char *login,
+                                        const char *password)
+{
+    struct wbcAuthUserParams params;
+    const char *sep = ap_strchr_c(login, '\\'), *user, *domain, *groups;
+    authn_status st;
+
+    memset(&params, 0, sizeof(params));
+    if (sep) {
+        params.domain_name = apr_pstrmemdup(r->pool, login, sep - login);
+        params.account_name = sep + 1;
+    }
+    else
+        params.account_name = login;    /* user or user@dns.domain */
+    params.level = WBC_AUTH_USER_LEVEL_PLAIN;
+    params.password.plaintext = password;
+    st = winbind_logon(r, &params, NULL, &user, &domain, &groups);
+    if (st == AUTH_GRANTED)
+        apr_table_setn(r->notes, AUTHCACHE_VAR_GROUPS, groups);
+    return st;
+}
+
+static const authn_provider basic_winbind = { &basic_winbind_check, NULL };
+
+void authcache_winbind_register(apr_pool_t *p)
+{
+    ap_register_provider(p, AUTHCACHE_NTLM_PROVIDER_GROUP, "winbind",
+                         AUTHCACHE_NTLM_PROVIDER_VERSION, &ntlm_winbind);
+    ap_register_auth_provider(p, AUTHN_PROVIDER_GROUP, "winbind",
+                              AUTHN_PROVIDER_VERSION, &basic_winbind,
+                              AP_AUTH_INTERNAL_PER_CONF);
+}
