@@ -11,6 +11,7 @@
 #include "apr_strings.h"
 
 #include "ac_digest.h"
+#include "ac_crypto.h"
 #include "ac_hex.h"
 #include "ac_utf16.h"
 
@@ -28,13 +29,12 @@ static const char *const alg_sess_names[3] = {
 };
 
 /*
- * OpenSSL's names. SHA-512-256 is FIPS 180-4 SHA-512/256 (its own initial
- * values), which is what RFC 7616 section 3.2 names and what curl sends.
- * The example values printed in RFC 7616 section 3.9.2 were computed with
- * SHA-512 cut to 256 bits instead (erratum 4897); t/unit/test_digest.c
- * checks both.
+ * The hashes come from ac_crypto_md(). SHA-512-256 is FIPS 180-4
+ * SHA-512/256 (its own initial values), which is what RFC 7616 section 3.2
+ * names. The example values printed in RFC 7616 section 3.9.2 were
+ * computed with SHA-512 cut to 256 bits instead (erratum 4897);
+ * t/unit/test_digest.c checks both.
  */
-static const char *const md_names[3] = { "MD5", "SHA256", "SHA512-256" };
 
 apr_status_t ac_digest_alg_parse(const char *name, ac_digest_alg_e *alg,
                                  int *sess)
@@ -410,7 +410,7 @@ typedef struct {
 static apr_status_t hash_parts(ac_digest_alg_e alg, const part_t *parts,
                                int nparts, char *hex_out)
 {
-    EVP_MD *md;
+    const EVP_MD *md;
     EVP_MD_CTX *ctx;
     unsigned char dig[EVP_MAX_MD_SIZE];
     unsigned int n = 0;
@@ -419,7 +419,7 @@ static apr_status_t hash_parts(ac_digest_alg_e alg, const part_t *parts,
     hex_out[0] = '\0';
     if ((unsigned)alg > AC_DIGEST_SHA512_256)
         return APR_EINVAL;
-    md = EVP_MD_fetch(NULL, md_names[alg], NULL);
+    md = ac_crypto_md(alg);
     ctx = md ? EVP_MD_CTX_new() : NULL;
     ok = ctx && EVP_DigestInit_ex2(ctx, md, NULL);
     for (i = 0; ok && i < nparts; i++)
@@ -427,7 +427,6 @@ static apr_status_t hash_parts(ac_digest_alg_e alg, const part_t *parts,
     ok = ok && EVP_DigestFinal_ex(ctx, dig, &n)
          && 2 * (apr_size_t)n == ac_digest_hex_len(alg);
     EVP_MD_CTX_free(ctx);
-    EVP_MD_free(md);
     if (ok)
         ac_hex_encode(dig, n, hex_out);
     /* H(A1) and what it is hashed from are password equivalents */

@@ -10,6 +10,7 @@
 #include "apr_strings.h"
 
 #include "ac_digest_ctx.h"
+#include "ac_crypto.h"
 #include "ac_hex.h"
 
 #define NONCE_SECS   8
@@ -99,7 +100,7 @@ static apr_status_t nonce_mac(const unsigned char key[AC_DIGEST_KEY_LEN],
 {
     const void *data[4] = { "nonce", realm, opaque, secs };
     apr_size_t lens[4] = { 5, strlen(realm), strlen(opaque), NONCE_SECS };
-    EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    EVP_MAC *mac = ac_crypto_hmac();
     EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
     OSSL_PARAM params[2];
     unsigned char full[32];
@@ -120,7 +121,6 @@ static apr_status_t nonce_mac(const unsigned char key[AC_DIGEST_KEY_LEN],
     ok = ok && EVP_MAC_final(ctx, full, &outlen, sizeof(full))
          && outlen == sizeof(full);
     EVP_MAC_CTX_free(ctx);
-    EVP_MAC_free(mac);
     memcpy(out, full, NONCE_MAC);
     return ok ? APR_SUCCESS : APR_EGENERAL;
 }
@@ -241,7 +241,7 @@ static int gcm(int enc, const unsigned char *key, const unsigned char *iv,
                const char *aad2, const unsigned char *in, apr_size_t len,
                unsigned char *out, unsigned char tag[GCM_TAG])
 {
-    EVP_CIPHER *cipher = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
+    EVP_CIPHER *cipher = ac_crypto_aes_256_gcm();
     EVP_CIPHER_CTX *ctx = cipher ? EVP_CIPHER_CTX_new() : NULL;
     int n = 0, ok, done = 0;
 
@@ -259,7 +259,6 @@ static int gcm(int enc, const unsigned char *key, const unsigned char *iv,
                                      tag);
     }
     EVP_CIPHER_CTX_free(ctx);
-    EVP_CIPHER_free(cipher);
     if (!ok || (enc && !done))
         return -1;
     return done;

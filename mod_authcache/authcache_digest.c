@@ -25,6 +25,7 @@
 #include "util_filter.h"
 
 #include "mod_authcache.h"
+#include "ac_hex.h"
 #include "authcache_private.h"
 
 APLOG_USE_MODULE(authcache);
@@ -39,17 +40,23 @@ typedef struct {
     unsigned char ctx_key[32];
 } digest_keys;
 
+/* derived once per connection: two HMACs saved on every request */
 static apr_status_t digest_keys_get(request_rec *r, digest_keys *k)
 {
     authcache_conn_rec *cc = authcache_conn(r);
 
     if (!cc || !cc->mac)
         return APR_ENOTIMPL;
-    if (ac_mac_derive(cc->mac, "authcache-digest-nonce-v1", k->nonce_key)
-        != APR_SUCCESS
-        || ac_mac_derive(cc->mac, "authcache-digest-ctx-v1", k->ctx_key)
-           != APR_SUCCESS)
-        return APR_EGENERAL;
+    if (!cc->digest_keys_valid) {
+        if (ac_mac_derive(cc->mac, "authcache-digest-nonce-v1",
+                          cc->digest_nonce_key) != APR_SUCCESS
+            || ac_mac_derive(cc->mac, "authcache-digest-ctx-v1",
+                             cc->digest_ctx_key) != APR_SUCCESS)
+            return APR_EGENERAL;
+        cc->digest_keys_valid = 1;
+    }
+    memcpy(k->nonce_key, cc->digest_nonce_key, 32);
+    memcpy(k->ctx_key, cc->digest_ctx_key, 32);
     return APR_SUCCESS;
 }
 
@@ -294,7 +301,10 @@ static int digest_check_user_id(request_rec *r)
     authcache_dir_config_rec *conf;
     const authcache_digest_alg_rec *offered;
     const char *type = ap_auth_type(r), *header, *why, *user = NULL;
-    unsigned char key[2 + AC_DIGEST_OPAQUE_LEN], buf[DIGEST_CTX_MAX], iv[12];
+    /* the opaque's 16 random bytes first: shmcb picks its subcache by the
+     * key's first byte, so keys must not share a prefix */
+    unsigned char key[AC_DIGEST_OPAQUE_LEN / 2 + 1], buf[DIGEST_CTX_MAX];
+    unsigned char iv[12];
     unsigned char *sealed;
     unsigned int blen = sizeof(buf);
     apr_size_t slen;
@@ -368,9 +378,10 @@ static int digest_check_user_id(request_rec *r)
     if ((d.qop == AC_DIGEST_QOP_AUTH_INT) && (status = body_hash(r, conf, alg, bhash)) != OK)
         return status;
 
-    key[0] = 'd';
-    key[1] = ':';
-    memcpy(key + 2, d.opaque, AC_DIGEST_OPAQUE_LEN);
+    if (ac_hex_decode(d.opaque, AC_DIGEST_OPAQUE_LEN / 2, key) != APR_SUCCESS)
+        return digest_refuse(r, conf, &k, AUTHCACHE_C_digest_denials,
+                             "no opaque of ours");
+    key[AC_DIGEST_OPAQUE_LEN / 2] = 'D';  /* 17 bytes: never a token's key */
     if (authcache_store_lock(r) != APR_SUCCESS)
         return HTTP_INTERNAL_SERVER_ERROR;
     rv = authcache_store_get_raw(r, key, sizeof(key), buf, &blen);

@@ -18,6 +18,7 @@
 #include "http_protocol.h"
 #include "util_mutex.h"
 
+#include "ac_crypto.h"
 #include "authcache_private.h"
 
 APLOG_USE_MODULE(authcache);
@@ -350,6 +351,12 @@ static int store_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     if (!authcache_in_use)
         return OK;
 
+    if (ac_crypto_init() != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
+                     "authcache: OpenSSL lacks MD5, SHA-256, SHA-512/256, "
+                     "HMAC or AES-256-GCM");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
     if (load_secret(sconf, s, pconf, ptemp) != APR_SUCCESS)
         return HTTP_INTERNAL_SERVER_ERROR;
 
