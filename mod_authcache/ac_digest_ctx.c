@@ -89,43 +89,30 @@ static int nonce_decode(const char *in, unsigned char raw[NONCE_RAW])
 }
 
 /*
- * The first NONCE_MAC bytes of HMAC-SHA-256(key, parts), each part
- * preceded by its 4-byte length so that realm "ab" with opaque "c" is not
- * realm "a" with opaque "bc".
+ * The first NONCE_MAC bytes of HMAC-SHA-256 under the server secret over
+ * a label, realm, opaque and time (ac_mac_compute length-prefixes each, so
+ * realm "ab" with opaque "c" is not realm "a" with opaque "bc"). The
+ * connection's reusable MAC context makes this cheap on every request.
  */
-static apr_status_t nonce_mac(const unsigned char key[AC_DIGEST_KEY_LEN],
-                              const char *realm, const char *opaque,
+static apr_status_t nonce_mac(ac_mac_t *m, const char *realm,
+                              const char *opaque,
                               const unsigned char secs[NONCE_SECS],
                               unsigned char out[NONCE_MAC])
 {
-    const void *data[4] = { "nonce", realm, opaque, secs };
-    apr_size_t lens[4] = { 5, strlen(realm), strlen(opaque), NONCE_SECS };
-    EVP_MAC *mac = ac_crypto_hmac();
-    EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
-    OSSL_PARAM params[2];
-    unsigned char full[32];
-    size_t outlen = 0;
-    int ok, i;
+    ac_mac_part_t parts[] = {
+        { "authcache-digest-nonce-v2", 25 },
+        { realm, strlen(realm) },
+        { opaque, strlen(opaque) },
+        { secs, NONCE_SECS },
+    };
+    unsigned char full[AC_MAC_LEN];
+    apr_status_t rv = ac_mac_compute(m, parts, 4, full);
 
-    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-                                                 (char *)"SHA256", 0);
-    params[1] = OSSL_PARAM_construct_end();
-    ok = ctx && EVP_MAC_init(ctx, key, AC_DIGEST_KEY_LEN, params);
-    for (i = 0; ok && i < 4; i++) {
-        unsigned char be[4];
-
-        put_be(be, lens[i], 4);
-        ok = EVP_MAC_update(ctx, be, 4)
-             && EVP_MAC_update(ctx, data[i], lens[i]);
-    }
-    ok = ok && EVP_MAC_final(ctx, full, &outlen, sizeof(full))
-         && outlen == sizeof(full);
-    EVP_MAC_CTX_free(ctx);
     memcpy(out, full, NONCE_MAC);
-    return ok ? APR_SUCCESS : APR_EGENERAL;
+    return rv;
 }
 
-apr_status_t ac_digest_nonce_make(const unsigned char key[AC_DIGEST_KEY_LEN],
+apr_status_t ac_digest_nonce_make(ac_mac_t *m,
                                   const char *realm, const char *opaque,
                                   apr_time_t now, char *out)
 {
@@ -136,13 +123,13 @@ apr_status_t ac_digest_nonce_make(const unsigned char key[AC_DIGEST_KEY_LEN],
     if (!realm || !opaque || now < 0)
         return APR_EINVAL;
     put_be(raw, (apr_uint64_t)apr_time_sec(now), NONCE_SECS);
-    rv = nonce_mac(key, realm, opaque, raw, raw + NONCE_SECS);
+    rv = nonce_mac(m, realm, opaque, raw, raw + NONCE_SECS);
     if (rv == APR_SUCCESS)
         nonce_encode(raw, out);
     return rv;
 }
 
-apr_status_t ac_digest_nonce_check(const unsigned char key[AC_DIGEST_KEY_LEN],
+apr_status_t ac_digest_nonce_check(ac_mac_t *m,
                                    const char *realm, const char *opaque,
                                    const char *nonce, apr_time_t now,
                                    apr_interval_time_t lifetime, int *stale,
@@ -155,7 +142,7 @@ apr_status_t ac_digest_nonce_check(const unsigned char key[AC_DIGEST_KEY_LEN],
     *stale = 0;
     if (!realm || !opaque || !nonce || !nonce_decode(nonce, raw))
         return refuse(why, "malformed nonce");
-    if ((rv = nonce_mac(key, realm, opaque, raw, mac)) != APR_SUCCESS) {
+    if ((rv = nonce_mac(m, realm, opaque, raw, mac)) != APR_SUCCESS) {
         *why = "nonce MAC failed";
         return rv;
     }

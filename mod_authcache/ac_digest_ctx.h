@@ -23,6 +23,7 @@
 #include "apr_time.h"
 
 #include "ac_digest.h"
+#include "ac_token.h"
 
 #define AC_DIGEST_KEY_LEN     32
 #define AC_DIGEST_NONCE_LEN   32    /* base64url of 8 + 16 bytes */
@@ -38,7 +39,7 @@
  * realm and the opaque it was issued with; nothing needs to be stored to
  * check it. out holds AC_DIGEST_NONCE_LEN + 1 bytes.
  */
-apr_status_t ac_digest_nonce_make(const unsigned char key[AC_DIGEST_KEY_LEN],
+apr_status_t ac_digest_nonce_make(ac_mac_t *m,
                                   const char *realm, const char *opaque,
                                   apr_time_t now, char *out);
 
@@ -50,7 +51,7 @@ apr_status_t ac_digest_nonce_make(const unsigned char key[AC_DIGEST_KEY_LEN],
  * one for another realm or opaque, or one dated more than
  * AC_DIGEST_FUTURE_SKEW seconds ahead of now.
  */
-apr_status_t ac_digest_nonce_check(const unsigned char key[AC_DIGEST_KEY_LEN],
+apr_status_t ac_digest_nonce_check(ac_mac_t *m,
                                    const char *realm, const char *opaque,
                                    const char *nonce, apr_time_t now,
                                    apr_interval_time_t lifetime, int *stale,

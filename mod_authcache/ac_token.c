@@ -73,17 +73,10 @@ apr_status_t ac_mac_create(ac_mac_t **out, const ac_keyring_t *kr,
     return APR_SUCCESS;
 }
 
-typedef struct {
-    const void *data;
-    apr_size_t len;
-} mac_part;
 
-/*
- * HMAC over the parts, each preceded by its 4-byte big-endian length so
- * that no two different lists of parts hash the same bytes.
- */
-static apr_status_t mac_parts(ac_mac_t *m, const mac_part *parts,
-                              int nparts, unsigned char out[AC_MAC_LEN])
+/* See ac_token.h: HMAC over length-prefixed parts. */
+apr_status_t ac_mac_compute(ac_mac_t *m, const ac_mac_part_t *parts,
+                            int nparts, unsigned char out[AC_MAC_LEN])
 {
     size_t outlen = 0;
     int i;
@@ -109,19 +102,19 @@ static apr_status_t mac_parts(ac_mac_t *m, const mac_part *parts,
 apr_status_t ac_mac_derive(ac_mac_t *m, const char *label,
                            unsigned char out[AC_MAC_LEN])
 {
-    mac_part parts[] = {
+    ac_mac_part_t parts[] = {
         { "authcache-derive-v1", 19 },
         { label, strlen(label) },
     };
 
-    return mac_parts(m, parts, 2, out);
+    return ac_mac_compute(m, parts, 2, out);
 }
 
 apr_status_t ac_cache_key(ac_mac_t *m, const char *context,
                           const ac_name_t *name, unsigned char key[AC_KEY_LEN])
 {
     unsigned char form = (unsigned char)name->form;
-    mac_part parts[] = {
+    ac_mac_part_t parts[] = {
         { "authcache-key-v1", 16 },
         { context, strlen(context) },
         { &form, 1 },
@@ -129,7 +122,7 @@ apr_status_t ac_cache_key(ac_mac_t *m, const char *context,
         { name->user, name->user_len },
     };
 
-    return mac_parts(m, parts, 5, key);
+    return ac_mac_compute(m, parts, 5, key);
 }
 
 static apr_status_t password_mac(ac_mac_t *m,
@@ -138,7 +131,7 @@ static apr_status_t password_mac(ac_mac_t *m,
                                  const ac_token_t *t,
                                  unsigned char out[AC_MAC_LEN])
 {
-    mac_part parts[] = {
+    ac_mac_part_t parts[] = {
         { "authcache-pw-v2", 15 },
         { key, AC_KEY_LEN },
         { t->salt, AC_SALT_LEN },
@@ -146,7 +139,7 @@ static apr_status_t password_mac(ac_mac_t *m,
         { t->groups ? t->groups : "", t->groups_len },
     };
 
-    return mac_parts(m, parts, 5, out);
+    return ac_mac_compute(m, parts, 5, out);
 }
 
 apr_status_t ac_token_seal(ac_mac_t *m,

@@ -66,6 +66,19 @@ apr_status_t ac_mac_create(ac_mac_t **out, const ac_keyring_t *kr,
 apr_status_t ac_mac_derive(ac_mac_t *m, const char *label,
                            unsigned char out[AC_MAC_LEN]);
 
+/*
+ * HMAC-SHA-256 under the secret over the parts, each preceded by its
+ * 4-byte big-endian length (so no two lists of parts hash alike). Start
+ * the list with a label naming the purpose, to keep uses apart.
+ */
+typedef struct {
+    const void *data;
+    apr_size_t len;
+} ac_mac_part_t;
+
+apr_status_t ac_mac_compute(ac_mac_t *m, const ac_mac_part_t *parts,
+                            int nparts, unsigned char out[AC_MAC_LEN]);
+
 apr_status_t ac_cache_key(ac_mac_t *m, const char *context,
                           const ac_name_t *name, unsigned char key[AC_KEY_LEN]);
 

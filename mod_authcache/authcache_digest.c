@@ -34,13 +34,14 @@ APLOG_USE_MODULE(authcache);
 #define DIGEST_CTX_MAX 2048           /* largest sealed context read back */
 #define HEX_MAX 129                   /* SHA-512-256 hex and NUL, rounded */
 
-/* The two keys the secret yields: nonces, and sealing contexts. */
+/* Nonces are MACed with the connection's secret-keyed MAC context;
+ * contexts are sealed with a key derived from the secret. */
 typedef struct {
-    unsigned char nonce_key[32];
+    ac_mac_t *mac;
     unsigned char ctx_key[32];
 } digest_keys;
 
-/* derived once per connection: two HMACs saved on every request */
+/* derived once per connection: an HMAC saved on every request */
 static apr_status_t digest_keys_get(request_rec *r, digest_keys *k)
 {
     authcache_conn_rec *cc = authcache_conn(r);
@@ -48,14 +49,12 @@ static apr_status_t digest_keys_get(request_rec *r, digest_keys *k)
     if (!cc || !cc->mac)
         return APR_ENOTIMPL;
     if (!cc->digest_keys_valid) {
-        if (ac_mac_derive(cc->mac, "authcache-digest-nonce-v1",
-                          cc->digest_nonce_key) != APR_SUCCESS
-            || ac_mac_derive(cc->mac, "authcache-digest-ctx-v1",
-                             cc->digest_ctx_key) != APR_SUCCESS)
+        if (ac_mac_derive(cc->mac, "authcache-digest-ctx-v1",
+                          cc->digest_ctx_key) != APR_SUCCESS)
             return APR_EGENERAL;
         cc->digest_keys_valid = 1;
     }
-    memcpy(k->nonce_key, cc->digest_nonce_key, 32);
+    k->mac = cc->mac;
     memcpy(k->ctx_key, cc->digest_ctx_key, 32);
     return APR_SUCCESS;
 }
@@ -99,7 +98,7 @@ static int digest_challenge(request_rec *r,
         ac_digest_opaque_make(rnd, op);
         opaque = op;
     }
-    if (ac_digest_nonce_make(k->nonce_key, realm_of(r), opaque,
+    if (ac_digest_nonce_make(k->mac, realm_of(r), opaque,
                              apr_time_now(), nonce) != APR_SUCCESS)
         return HTTP_INTERNAL_SERVER_ERROR;
     qop = conf->digest_qop == (AUTHCACHE_QOP_AUTH | AUTHCACHE_QOP_AUTH_INT)
@@ -370,7 +369,7 @@ static int digest_check_user_id(request_rec *r)
     if (!d.opaque || !ac_digest_opaque_valid(d.opaque))
         return digest_refuse(r, conf, &k, AUTHCACHE_C_digest_denials,
                              "no opaque of ours");
-    if (ac_digest_nonce_check(k.nonce_key, d.realm, d.opaque, d.nonce,
+    if (ac_digest_nonce_check(k.mac, d.realm, d.opaque, d.nonce,
                               apr_time_now(), conf->digest_nonce_lifetime,
                               &stale, &why) != APR_SUCCESS)
         return digest_refuse(r, conf, &k, AUTHCACHE_C_digest_denials, why);

@@ -183,7 +183,6 @@ typedef struct {
     struct authcache_ntlm_conn *ntlm;  /* NTLM handshake and credential */
     /* Digest's keys, derived from the secret once per connection */
     int digest_keys_valid;
-    unsigned char digest_nonce_key[32];
     unsigned char digest_ctx_key[32];
 } authcache_conn_rec;
 
