@@ -32,6 +32,12 @@ APLOG_USE_MODULE(authcache);
 
 #define DIGEST_BODY_FILTER "AUTHCACHE_DIGEST_BODY"
 #define DIGEST_CTX_MAX 2048           /* largest sealed context read back */
+/*
+ * Without a stored context only the first answer to a challenge is taken
+ * (nc 1, nonce this young): a context the store evicted cannot be
+ * rebuilt from a replayed request.
+ */
+#define DIGEST_FIRST_USE_WINDOW apr_time_from_sec(60)
 #define HEX_MAX 129                   /* SHA-512-256 hex and NUL, rounded */
 
 /* Nonces are MACed with the connection's secret-keyed MAC context;
@@ -114,8 +120,8 @@ static int digest_challenge(request_rec *r,
             conf->digest_userhash && conf->digest_user_file
                 ? ", userhash=true" : "",
             stale ? ", stale=true" : ""));
-    authcache_count(stale ? AUTHCACHE_C_digest_stale
-                          : AUTHCACHE_C_digest_challenges);
+    if (!stale)
+        authcache_count(AUTHCACHE_C_digest_challenges);
     return r->proxyreq == PROXYREQ_PROXY ? HTTP_PROXY_AUTHENTICATION_REQUIRED
                                          : HTTP_UNAUTHORIZED;
 }
@@ -408,6 +414,23 @@ static int digest_check_user_id(request_rec *r)
         apr_cpystrn(ha1, c.ha1, sizeof(ha1));
     }
     else {
+        int old = 0;
+        const char *dummy;
+
+        if (d.nc == 1)
+            ac_digest_nonce_check(k.mac, d.realm, d.opaque, d.nonce,
+                                  apr_time_now(), DIGEST_FIRST_USE_WINDOW,
+                                  &old, &dummy);
+        if (d.nc != 1 || old) {
+            /* a lost (evicted, expired) context, or a replay of one */
+            authcache_store_unlock(r);
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                          "authcache: no Digest context for this opaque "
+                          "(nc %u) on %s: a new one is offered", d.nc,
+                          r->uri);
+            authcache_count(AUTHCACHE_C_digest_stale);
+            return digest_challenge(r, conf, &k, NULL, 1);
+        }
         memset(&c, 0, sizeof(c));
         rv = lookup_ha1(r, conf, &d, alg, &user, ha1);
         if (rv != APR_SUCCESS) {
@@ -445,6 +468,7 @@ static int digest_check_user_id(request_rec *r)
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                       "authcache: stale Digest nonce for %s on %s", user,
                       r->uri);
+        authcache_count(AUTHCACHE_C_digest_stale);
         return digest_challenge(r, conf, &k, d.opaque, 1);
     }
 

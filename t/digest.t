@@ -9,7 +9,7 @@ use LWP::UserAgent ();
 use lib 't/lib';
 use AuthCacheTest;
 
-plan tests => 43;
+plan tests => 46;
 
 my $realm = 'digest@test';
 write_digest_users($realm, dora => 'D0ra-digest', eve => 'Eve-digest');
@@ -172,3 +172,12 @@ is(send_auth('/digest/', digest_authorization(%dora, challenge => $c, uri => '/d
    200, 'dora takes the context');
 is(send_auth('/digest/', digest_authorization(user => 'eve', password => 'Eve-digest', challenge => $c, uri => '/digest/', nc => 2))->code,
    401, "eve cannot use dora's context (opaque)");
+
+# no stored context: only a first answer (nc 1, young nonce) is taken, so
+# a context the store lost cannot be rebuilt from a replayed request
+$c = challenge('/digest/', 'SHA-256');
+$res = send_auth('/digest/', digest_authorization(%dora, challenge => $c, uri => '/digest/', nc => 5));
+my @lost = digest_challenges($res);
+is($res->code, 401, 'nc 5 for an opaque with no stored context is refused');
+ok(@lost && $lost[0]{stale} eq 'true', '  with stale=true');
+isnt($lost[0]{opaque}, $c->{opaque}, '  and a new opaque (a new context)');
