@@ -2,8 +2,6 @@
  * mod_authcache configuration: records, merge, and the directive table
  * (the one place directives are declared).
  */
-#include <stdlib.h>
-
 #include "apr_lib.h"
 #include "apr_strings.h"
 #include "httpd.h"
@@ -434,25 +432,6 @@ static const char *set_secret_file(cmd_parms *cmd, void *dummy,
     return NULL;
 }
 
-/* libwbclient finds winbindd through this environment variable */
-static const char *set_winbind_socket_dir(cmd_parms *cmd, void *dummy,
-                                          const char *arg)
-{
-    authcache_server_config_rec *sconf =
-        ap_get_module_config(cmd->server->module_config, &authcache_module);
-    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
-
-    (void)dummy;
-    if (err)
-        return err;
-    sconf->winbind_socket_dir = ap_server_root_relative(cmd->pool, arg);
-    if (!sconf->winbind_socket_dir)
-        return apr_psprintf(cmd->pool, "AuthCacheWinbindSocketDir: bad path "
-                            "'%s'", arg);
-    setenv("WINBINDD_SOCKET_DIR", sconf->winbind_socket_dir, 1);
-    return NULL;
-}
-
 const command_rec authcache_cmds[] = {
     AP_INIT_ITERATE("AuthCacheProvider", set_providers, NULL, OR_AUTHCFG,
         "The authn providers the authcache provider wraps, asked in order "
@@ -513,9 +492,6 @@ const command_rec authcache_cmds[] = {
     AP_INIT_TAKE1("AuthCacheSOCache", set_socache, NULL, RSRC_CONF,
         "The shared object cache for entries, provider[:args] "
         "(default shmcb:" AUTHCACHE_DEFAULT_SOCACHE_ARG ")"),
-    AP_INIT_TAKE1("AuthCacheWinbindSocketDir", set_winbind_socket_dir, NULL,
-        RSRC_CONF, "winbindd's socket directory, if not the default "
-        "(/run/samba/winbindd)"),
     AP_INIT_TAKE1("AuthCacheSecretFile", set_secret_file, NULL, RSRC_CONF,
         "File whose contents (at least 32 bytes) key the cache, to share "
         "entries across a server farm (default: a random secret)"),

@@ -109,7 +109,6 @@ typedef struct {
     ap_socache_instance_t *socache_inst;
     const char *socache_spec;         /* as configured, for the status page */
     const char *secret_file;
-    const char *winbind_socket_dir;   /* AuthCacheWinbindSocketDir */
 } authcache_server_config_rec;
 
 extern const command_rec authcache_cmds[];

@@ -52,7 +52,14 @@ static const char *logon_groups(request_rec *r, struct wbcContext *ctx,
             || type == WBC_SID_NAME_WKN_GRP) {
             const char *g = *dom ? apr_pstrcat(r->pool, dom, "\\", name, NULL)
                                  : apr_pstrdup(r->pool, name);
-            groups = groups ? apr_pstrcat(r->pool, groups, ";", g, NULL) : g;
+
+            /* the primary group may come twice: keep each name once */
+            if (!groups)
+                groups = g;
+            else if (!ap_strstr_c(apr_pstrcat(r->pool, ";", groups, ";",
+                                              NULL),
+                                  apr_pstrcat(r->pool, ";", g, ";", NULL)))
+                groups = apr_pstrcat(r->pool, groups, ";", g, NULL);
         }
         wbcFreeMemory(dom);
         wbcFreeMemory(name);
@@ -107,7 +114,8 @@ static authn_status winbind_logon(request_rec *r,
                       "authcache: winbind is not available (%s): is "
                       "winbindd running, and may this server's user open "
                       "its privileged pipe (the winbindd_privileged "
-                      "directory; see AuthCacheWinbindSocketDir)?",
+                      "directory: give httpd's group read and search "
+                      "access to it)?",
                       wbcErrorString(e));
         st = AUTH_GENERAL_ERROR;
     }
