@@ -113,11 +113,12 @@ is(send_auth('/digest/', digest_authorization(%dora, challenge => $c2, uri => '/
 is(send_auth('/digest/', digest_authorization(%dora, challenge => $c2, uri => '/digest/', opaque => ('0' x 32)))->code,
    401, 'an opaque we never issued is refused');
 
-# stale nonce (AuthCacheDigestNonceLifetime 1): stale=true, then a retry works
+# stale nonce (AuthCacheDigestNonceLifetime 2, whole seconds): stale=true,
+# then a retry works
 my $cs = challenge('/digest/stale/', 'SHA-256');
 is(send_auth('/digest/stale/', digest_authorization(%dora, challenge => $cs, uri => '/digest/stale/'))->code,
    200, 'stale location: logon');
-sleep 2;
+sleep 4;
 $res = send_auth('/digest/stale/', digest_authorization(%dora, challenge => $cs, uri => '/digest/stale/', nc => 2));
 my @sc = digest_challenges($res);
 is($res->code, 401, 'after the nonce lifetime: 401');
