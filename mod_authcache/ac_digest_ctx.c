@@ -157,6 +157,19 @@ apr_status_t ac_digest_nonce_check(ac_mac_t *m,
     return APR_SUCCESS;
 }
 
+apr_time_t ac_digest_nonce_time(const char *nonce)
+{
+    unsigned char raw[NONCE_RAW];
+    apr_uint64_t secs;
+
+    if (!nonce || !nonce_decode(nonce, raw))
+        return -1;
+    secs = get_be(raw, NONCE_SECS);
+    if (secs > (apr_uint64_t)APR_INT64_MAX / APR_USEC_PER_SEC)
+        return -1;
+    return apr_time_from_sec((apr_time_t)secs);
+}
+
 void ac_digest_opaque_make(const unsigned char random16[16], char *out)
 {
     ac_hex_encode(random16, 16, out);
@@ -199,20 +212,78 @@ apr_status_t ac_digest_nc_accept(ac_digest_nc_t *w, apr_uint32_t nc,
     return APR_SUCCESS;
 }
 
+/* ---- replay windows ------------------------------------------------- */
+
+#define WINDOW_MAC 16
+#define WINDOW_BODY (AC_DIGEST_WINDOW_LEN - WINDOW_MAC)
+
+static apr_status_t window_mac(ac_mac_t *m, const char *opaque,
+                               const unsigned char body[WINDOW_BODY],
+                               unsigned char out[WINDOW_MAC])
+{
+    ac_mac_part_t parts[] = {
+        { "authcache-digest-window-v1", 26 },
+        { opaque, strlen(opaque) },
+        { body, WINDOW_BODY },
+    };
+    unsigned char full[AC_MAC_LEN];
+    apr_status_t rv = ac_mac_compute(m, parts, 3, full);
+
+    memcpy(out, full, WINDOW_MAC);
+    return rv;
+}
+
+apr_status_t ac_digest_window_encode(ac_mac_t *m, const char *opaque,
+                                     const ac_digest_window_t *w,
+                                     unsigned char out[AC_DIGEST_WINDOW_LEN])
+{
+    if (!opaque
+        || strnlen(w->nonce, sizeof(w->nonce)) != AC_DIGEST_NONCE_LEN)
+        return APR_EINVAL;
+    out[0] = AC_DIGEST_WINDOW_VERSION;
+    memcpy(out + 1, w->nonce, AC_DIGEST_NONCE_LEN);
+    put_be(out + 1 + AC_DIGEST_NONCE_LEN, w->nc.highest, 4);
+    put_be(out + 5 + AC_DIGEST_NONCE_LEN, w->nc.seen, 8);
+    return window_mac(m, opaque, out, out + WINDOW_BODY);
+}
+
+apr_status_t ac_digest_window_decode(ac_mac_t *m, const char *opaque,
+                                     const unsigned char *in, apr_size_t len,
+                                     ac_digest_window_t *w, const char **why)
+{
+    unsigned char mac[WINDOW_MAC];
+    apr_status_t rv;
+
+    memset(w, 0, sizeof(*w));
+    if (!opaque || len != AC_DIGEST_WINDOW_LEN)
+        return refuse(why, "replay window of another length");
+    if (in[0] != AC_DIGEST_WINDOW_VERSION)
+        return refuse(why, "replay window of another version");
+    if ((rv = window_mac(m, opaque, in, mac)) != APR_SUCCESS) {
+        *why = "replay window MAC failed";
+        return rv;
+    }
+    if (CRYPTO_memcmp(mac, in + WINDOW_BODY, WINDOW_MAC) != 0)
+        return refuse(why, "replay window altered or of another opaque");
+    memcpy(w->nonce, in + 1, AC_DIGEST_NONCE_LEN);
+    w->nonce[AC_DIGEST_NONCE_LEN] = '\0';
+    w->nc.highest = (apr_uint32_t)get_be(in + 1 + AC_DIGEST_NONCE_LEN, 4);
+    w->nc.seen = get_be(in + 5 + AC_DIGEST_NONCE_LEN, 8);
+    return APR_SUCCESS;
+}
+
 /* ---- sealed records ------------------------------------------------- */
 
 /*
  * Plaintext layout, big-endian:
- *   alg 1, sess 1, nc.highest 4, nc.seen 8, created 8, expires 8,
- *   nonce AC_DIGEST_NONCE_LEN, H(A1) 16 or 32 (binary),
+ *   alg 1, sess 1, created 8, expires 8, H(A1) 16 or 32 (binary),
  *   then server, realm, user, domain, each a 2-byte length and bytes.
  * Sealed: version 1 || iv 12 || AES-256-GCM(plaintext) || tag 16, with
  * version || opaque as additional data.
  * For "www.example.com", "Staff", "alice", "EXAMPLE" and SHA-256 that is
- * 29 + 62 + 32 + 4 * 2 + 32 = 163 bytes (t/unit/test_digest.c prints it):
- * 100,000 contexts are some 16-20 MB of records.
+ * 29 + 18 + 32 + 4 * 2 + 32 = 119 bytes (t/unit/test_digest.c prints it).
  */
-#define FIXED_LEN (1 + 1 + 4 + 8 + 8 + 8 + AC_DIGEST_NONCE_LEN)
+#define FIXED_LEN (1 + 1 + 8 + 8)
 
 static const char *str_or_empty(const char *s)
 {
@@ -265,8 +336,7 @@ apr_status_t ac_digest_ctx_seal(const unsigned char key[AC_DIGEST_KEY_LEN],
     *out = NULL;
     *out_len = 0;
     if (!opaque || (unsigned)c->alg > AC_DIGEST_SHA512_256
-        || (c->sess != 0 && c->sess != 1)
-        || strnlen(c->nonce, sizeof(c->nonce)) != AC_DIGEST_NONCE_LEN)
+        || (c->sess != 0 && c->sess != 1))
         return APR_EINVAL;
     hlen = ac_digest_hex_len(c->alg) / 2;
     if (strnlen(c->ha1, sizeof(c->ha1)) != 2 * hlen)
@@ -286,11 +356,8 @@ apr_status_t ac_digest_ctx_seal(const unsigned char key[AC_DIGEST_KEY_LEN],
     plain = apr_palloc(p, plen);
     plain[0] = (unsigned char)c->alg;
     plain[1] = (unsigned char)c->sess;
-    put_be(plain + 2, c->nc.highest, 4);
-    put_be(plain + 6, c->nc.seen, 8);
-    put_be(plain + 14, (apr_uint64_t)c->created, 8);
-    put_be(plain + 22, (apr_uint64_t)c->expires, 8);
-    memcpy(plain + 30, c->nonce, AC_DIGEST_NONCE_LEN);
+    put_be(plain + 2, (apr_uint64_t)c->created, 8);
+    put_be(plain + 10, (apr_uint64_t)c->expires, 8);
     at = FIXED_LEN;
     if (ac_hex_decode(c->ha1, hlen, plain + at) != APR_SUCCESS) {
         OPENSSL_cleanse(plain, plen);
@@ -327,12 +394,8 @@ static int parse_plain(const unsigned char *b, apr_size_t len, apr_pool_t *p,
         return 0;
     c->alg = (ac_digest_alg_e)b[0];
     c->sess = b[1];
-    c->nc.highest = (apr_uint32_t)get_be(b + 2, 4);
-    c->nc.seen = get_be(b + 6, 8);
-    c->created = (apr_time_t)get_be(b + 14, 8);
-    c->expires = (apr_time_t)get_be(b + 22, 8);
-    memcpy(c->nonce, b + 30, AC_DIGEST_NONCE_LEN);
-    c->nonce[AC_DIGEST_NONCE_LEN] = '\0';
+    c->created = (apr_time_t)get_be(b + 2, 8);
+    c->expires = (apr_time_t)get_be(b + 10, 8);
     hlen = ac_digest_hex_len(c->alg) / 2;
     if (len - FIXED_LEN < hlen)
         return 0;

@@ -30,7 +30,9 @@
 #define AC_DIGEST_OPAQUE_LEN  32    /* hex of 16 random bytes */
 #define AC_DIGEST_IV_LEN      12
 #define AC_DIGEST_FUTURE_SKEW 60    /* seconds a nonce may be ahead of us */
-#define AC_DIGEST_CTX_VERSION 1
+#define AC_DIGEST_CTX_VERSION 2
+#define AC_DIGEST_WINDOW_VERSION 1
+#define AC_DIGEST_WINDOW_LEN  (1 + AC_DIGEST_NONCE_LEN + 4 + 8 + 16)
 
 /*
  * A nonce is base64url(seconds || mac): seconds since the epoch (8 bytes,
@@ -57,6 +59,14 @@ apr_status_t ac_digest_nonce_check(ac_mac_t *m,
                                    apr_interval_time_t lifetime, int *stale,
                                    const char **why);
 
+/*
+ * When a well-formed nonce says it was issued (whole seconds), -1 for a
+ * malformed one. Only what ac_digest_nonce_check accepted is to be
+ * believed. One opaque's nonces of the same second are the same string,
+ * so two different nonces of an opaque have different times.
+ */
+apr_time_t ac_digest_nonce_time(const char *nonce);
+
 /* AC_DIGEST_OPAQUE_LEN lowercase hex digits of random16, NUL-terminated */
 void ac_digest_opaque_make(const unsigned char random16[16], char *out);
 
@@ -81,12 +91,38 @@ typedef struct {
 apr_status_t ac_digest_nc_accept(ac_digest_nc_t *w, apr_uint32_t nc,
                                  const char **why);
 
+/*
+ * The replay window of one context: the nonce its counts are on and the
+ * counts seen. It changes on every request, so it is kept apart from the
+ * sealed context (which a logon writes once) as a small MACed record of
+ * AC_DIGEST_WINDOW_LEN bytes: version, nonce, highest, seen, and 16 bytes
+ * of HMAC-SHA-256 under the server secret over those and the opaque. A
+ * store writer without the secret cannot make one up or move one to
+ * another opaque; it can put back an older record of the same opaque
+ * (as it could an older sealed context), which reopens the counts seen
+ * since: the store is trusted not to roll back.
+ */
+typedef struct {
+    char nonce[AC_DIGEST_NONCE_LEN + 1];
+    ac_digest_nc_t nc;
+} ac_digest_window_t;
+
+apr_status_t ac_digest_window_encode(ac_mac_t *m, const char *opaque,
+                                     const ac_digest_window_t *w,
+                                     unsigned char out[AC_DIGEST_WINDOW_LEN]);
+
+/* APR_EINVAL with *why for a record of another length, version or opaque,
+ * or one altered. */
+apr_status_t ac_digest_window_decode(ac_mac_t *m, const char *opaque,
+                                     const unsigned char *in, apr_size_t len,
+                                     ac_digest_window_t *w, const char **why);
+
+/* What a logon leaves behind; it does not change afterwards. */
 typedef struct {
     const char *server;     /* the strings are at most 65535 bytes */
     const char *realm;
     const char *user;
     const char *domain;
-    char nonce[AC_DIGEST_NONCE_LEN + 1];    /* the nonce nc counts on */
     ac_digest_alg_e alg;
     int sess;
     /*
@@ -95,7 +131,6 @@ typedef struct {
      * as ac_digest_hex_len(alg) / 2 bytes.
      */
     char ha1[2 * AC_DIGEST_HEX_MAX + 1];
-    ac_digest_nc_t nc;
     apr_time_t created;
     apr_time_t expires;
 } ac_digest_ctx_t;
@@ -104,8 +139,7 @@ typedef struct {
  * Seals *c for the store: version, iv, AES-256-GCM ciphertext, tag, with
  * the version and opaque authenticated too. iv must be fresh random bytes
  * for every seal under a key. *out comes from p. APR_EINVAL for a context
- * that cannot be sealed (a string too long, a nonce or ha1 of the wrong
- * form).
+ * that cannot be sealed (a string too long, an ha1 of the wrong form).
  */
 apr_status_t ac_digest_ctx_seal(const unsigned char key[AC_DIGEST_KEY_LEN],
                                 const char *opaque, const ac_digest_ctx_t *c,

@@ -40,28 +40,93 @@ APLOG_USE_MODULE(authcache);
 #define DIGEST_FIRST_USE_WINDOW apr_time_from_sec(60)
 #define HEX_MAX 129                   /* SHA-512-256 hex and NUL, rounded */
 
-/* Nonces are MACed with the connection's secret-keyed MAC context;
- * contexts are sealed with a key derived from the secret. */
-typedef struct {
+/*
+ * Per connection: the keys (nonces are MACed with the connection's
+ * secret-keyed MAC context, contexts sealed with a key derived from the
+ * secret once), and the context this connection opened last. A sealed
+ * context never changes once stored, so a connection that keeps sending
+ * the same opaque needs neither the store nor AES-GCM to read it again;
+ * only its replay window (a small MACed record) is read and written back
+ * per request, in the store, where every connection of the client sees
+ * it.
+ */
+typedef struct authcache_digest_conn {
     ac_mac_t *mac;
-    unsigned char ctx_key[32];
+    unsigned char ctx_key[AC_DIGEST_KEY_LEN];
+    apr_pool_t *pool;                   /* ctx's strings */
+    char opaque[AC_DIGEST_OPAQUE_LEN + 1];  /* "": no context held */
+    ac_digest_ctx_t ctx;
 } digest_keys;
 
-/* derived once per connection: an HMAC saved on every request */
-static apr_status_t digest_keys_get(request_rec *r, digest_keys *k)
+static apr_status_t digest_conn_cleanup(void *data)
+{
+    digest_keys *k = data;
+
+    OPENSSL_cleanse(k->ctx.ha1, sizeof(k->ctx.ha1));
+    OPENSSL_cleanse(k->ctx_key, sizeof(k->ctx_key));
+    return APR_SUCCESS;
+}
+
+static digest_keys *digest_keys_get(request_rec *r)
 {
     authcache_conn_rec *cc = authcache_conn(r);
+    apr_pool_t *cp = r->connection->pool;
+    digest_keys *k;
 
     if (!cc || !cc->mac)
-        return APR_ENOTIMPL;
-    if (!cc->digest_keys_valid) {
-        if (ac_mac_derive(cc->mac, "authcache-digest-ctx-v1",
-                          cc->digest_ctx_key) != APR_SUCCESS)
-            return APR_EGENERAL;
-        cc->digest_keys_valid = 1;
-    }
+        return NULL;
+    if (cc->digest)
+        return cc->digest;
+    k = apr_pcalloc(cp, sizeof(*k));
     k->mac = cc->mac;
-    memcpy(k->ctx_key, cc->digest_ctx_key, 32);
+    if (ac_mac_derive(cc->mac, "authcache-digest-ctx-v1", k->ctx_key)
+        != APR_SUCCESS || apr_pool_create(&k->pool, cp) != APR_SUCCESS)
+        return NULL;
+    apr_pool_tag(k->pool, "authcache_digest_conn");
+    apr_pool_cleanup_register(cp, k, digest_conn_cleanup,
+                              apr_pool_cleanup_null);
+    cc->digest = k;
+    return k;
+}
+
+/*
+ * The context named by opaque: the connection's, else the store's (then
+ * kept as the connection's). APR_NOTFOUND when there is none, or only an
+ * expired or unreadable one.
+ */
+static apr_status_t context_get(request_rec *r, digest_keys *k,
+                                const char *opaque,
+                                const unsigned char *key, apr_size_t klen,
+                                apr_time_t now, const ac_digest_ctx_t **c)
+{
+    unsigned char buf[DIGEST_CTX_MAX];
+    unsigned int blen = sizeof(buf);
+    const char *why;
+    apr_status_t rv;
+
+    if (!strcmp(k->opaque, opaque) && k->ctx.expires > now) {
+        *c = &k->ctx;
+        return APR_SUCCESS;
+    }
+    if ((rv = authcache_store_lock(r)) != APR_SUCCESS)
+        return rv;
+    rv = authcache_store_get_raw(r, key, (unsigned int)klen, buf, &blen);
+    authcache_store_unlock(r);
+    if (rv != APR_SUCCESS)
+        return APR_NOTFOUND;
+    k->opaque[0] = '\0';
+    OPENSSL_cleanse(k->ctx.ha1, sizeof(k->ctx.ha1));
+    apr_pool_clear(k->pool);
+    if (ac_digest_ctx_open(k->ctx_key, opaque, buf, blen, k->pool, &k->ctx,
+                           &why) != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                      "authcache: ignoring a Digest context: %s", why);
+        return APR_NOTFOUND;
+    }
+    if (k->ctx.expires <= now)
+        return APR_NOTFOUND;
+    apr_cpystrn(k->opaque, opaque, sizeof(k->opaque));
+    *c = &k->ctx;
     return APR_SUCCESS;
 }
 
@@ -301,6 +366,84 @@ static int uri_matches(request_rec *r, const char *uri)
                && !r->args);
 }
 
+/*
+ * The replay window, under the store lock: the window of the nonce in the
+ * request, with nc accepted once and written back. found: the request
+ * came with a context, which always has a window from its logon on, so a
+ * missing one (evicted) means the counts seen are lost: *lost is set and
+ * nothing is accepted.
+ */
+static apr_status_t window_accept(request_rec *r, digest_keys *k,
+                                  const ac_digest_req_t *d,
+                                  const unsigned char *key, apr_size_t klen,
+                                  int found, apr_time_t expires,
+                                  int *lost, const char **why)
+{
+    unsigned char wkey[AC_DIGEST_OPAQUE_LEN / 2 + 1];
+    unsigned char buf[AC_DIGEST_WINDOW_LEN + 1];
+    unsigned int blen = sizeof(buf);
+    ac_digest_window_t w;
+    apr_status_t rv;
+
+    *lost = 0;
+    memcpy(wkey, key, klen - 1);
+    wkey[klen - 1] = 'W';
+    rv = authcache_store_get_raw(r, wkey, sizeof(wkey), buf, &blen);
+    if (rv == APR_SUCCESS
+        && ac_digest_window_decode(k->mac, d->opaque, buf, blen, &w, why)
+           != APR_SUCCESS)
+        rv = APR_NOTFOUND;
+    if (rv != APR_SUCCESS) {
+        if (found) {
+            *lost = 1;
+            return APR_EINVAL;
+        }
+        memset(&w, 0, sizeof(w));
+        apr_cpystrn(w.nonce, d->nonce, sizeof(w.nonce));
+    }
+    else if (strcmp(w.nonce, d->nonce)) {
+        /* only forward: an older nonce would reopen its counts */
+        if (ac_digest_nonce_time(d->nonce) < ac_digest_nonce_time(w.nonce)) {
+            *lost = 1;
+            *why = "a nonce older than the one in use";
+            return APR_EINVAL;
+        }
+        memset(&w.nc, 0, sizeof(w.nc));
+        apr_cpystrn(w.nonce, d->nonce, sizeof(w.nonce));
+    }
+    if ((rv = ac_digest_nc_accept(&w.nc, d->nc, why)) != APR_SUCCESS)
+        return rv;
+    if ((rv = ac_digest_window_encode(k->mac, d->opaque, &w, buf))
+        == APR_SUCCESS)
+        rv = authcache_store_put_raw(r, wkey, sizeof(wkey), expires, buf,
+                                     AC_DIGEST_WINDOW_LEN);
+    if (rv != APR_SUCCESS) {
+        authcache_count(AUTHCACHE_C_store_errors);
+        *why = "the replay window could not be stored";
+        return APR_EGENERAL;
+    }
+    return APR_SUCCESS;
+}
+
+/* After a logon: the context sealed into the store under its opaque. */
+static void context_put(request_rec *r, const digest_keys *k,
+                        const char *opaque, const unsigned char *key,
+                        apr_size_t klen, const ac_digest_ctx_t *c)
+{
+    unsigned char iv[AC_DIGEST_IV_LEN], *sealed;
+    apr_size_t slen;
+    apr_status_t rv = apr_generate_random_bytes(iv, sizeof(iv));
+
+    if (rv == APR_SUCCESS)
+        rv = ac_digest_ctx_seal(k->ctx_key, opaque, c, iv, r->pool, &sealed,
+                                &slen);
+    if (rv == APR_SUCCESS)
+        rv = authcache_store_put_raw(r, key, (unsigned int)klen, c->expires,
+                                     sealed, (unsigned int)slen);
+    if (rv != APR_SUCCESS)
+        authcache_count(AUTHCACHE_C_store_errors);
+}
+
 static int digest_check_user_id(request_rec *r)
 {
     authcache_dir_config_rec *conf;
@@ -308,17 +451,15 @@ static int digest_check_user_id(request_rec *r)
     const char *type = ap_auth_type(r), *header, *why, *user = NULL;
     /* the opaque's 16 random bytes first: shmcb picks its subcache by the
      * key's first byte, so keys must not share a prefix */
-    unsigned char key[AC_DIGEST_OPAQUE_LEN / 2 + 1], buf[DIGEST_CTX_MAX];
-    unsigned char iv[12];
-    unsigned char *sealed;
-    unsigned int blen = sizeof(buf);
-    apr_size_t slen;
+    unsigned char key[AC_DIGEST_OPAQUE_LEN / 2 + 1];
     char ha1[HEX_MAX], sess_ha1[HEX_MAX], expect[HEX_MAX], bhash[HEX_MAX];
+    const ac_digest_ctx_t *cached = NULL;
+    ac_digest_ctx_t fresh;
     ac_digest_alg_e alg;
     ac_digest_req_t d;
-    ac_digest_ctx_t c;
-    digest_keys k;
-    int i, ok = 0, stale = 0, found = 0, status;
+    digest_keys *k;
+    apr_time_t now = apr_time_now();
+    int i, ok = 0, stale = 0, lost, status;
     apr_status_t rv;
 
     if (!type || strcasecmp(type, "Digest"))
@@ -326,7 +467,7 @@ static int digest_check_user_id(request_rec *r)
     conf = ap_get_module_config(r->per_dir_config, &authcache_module);
     if (!AUTHCACHE_DIGEST_ENABLED(conf))
         return DECLINED;              /* mod_auth_digest's, if anyone's */
-    if (digest_keys_get(r, &k) != APR_SUCCESS) {
+    if (!(k = digest_keys_get(r))) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       "authcache: Digest keys unavailable for %s", r->uri);
         return HTTP_INTERNAL_SERVER_ERROR;
@@ -338,7 +479,7 @@ static int digest_check_user_id(request_rec *r)
         if (header)
             ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                           "authcache: not Digest credentials for %s", r->uri);
-        return digest_challenge(r, conf, &k, NULL, 0);
+        return digest_challenge(r, conf, k, NULL, 0);
     }
     if (ac_digest_parse(header, strlen(header), r->pool, &d, &why)
         != APR_SUCCESS || ac_digest_req_check(&d, &why) != APR_SUCCESS) {
@@ -356,7 +497,7 @@ static int digest_check_user_id(request_rec *r)
         return HTTP_BAD_REQUEST;
     }
     if (strcmp(d.realm, realm_of(r)))
-        return digest_refuse(r, conf, &k, AUTHCACHE_C_digest_denials,
+        return digest_refuse(r, conf, k, AUTHCACHE_C_digest_denials,
                              "another realm");
     /* only what we offered: no downgrade to an algorithm or qop not here */
     offered = (const authcache_digest_alg_rec *)conf->digest_algorithms->elts;
@@ -364,153 +505,143 @@ static int digest_check_user_id(request_rec *r)
         if ((int)d.alg == offered[i].alg && d.sess == offered[i].sess)
             break;
     if (i == conf->digest_algorithms->nelts)
-        return digest_refuse(r, conf, &k, AUTHCACHE_C_digest_denials,
+        return digest_refuse(r, conf, k, AUTHCACHE_C_digest_denials,
                              apr_pstrcat(r->pool, "algorithm ",
                                          ac_digest_alg_name(d.alg, d.sess),
                                          " is not offered here", NULL));
-    if (!(conf->digest_qop & ((d.qop == AC_DIGEST_QOP_AUTH_INT) ? AUTHCACHE_QOP_AUTH_INT
-                                        : AUTHCACHE_QOP_AUTH)))
-        return digest_refuse(r, conf, &k, AUTHCACHE_C_digest_denials,
+    if (!(conf->digest_qop & (d.qop == AC_DIGEST_QOP_AUTH_INT
+                              ? AUTHCACHE_QOP_AUTH_INT : AUTHCACHE_QOP_AUTH)))
+        return digest_refuse(r, conf, k, AUTHCACHE_C_digest_denials,
                              "qop not offered here");
-    if (!d.opaque || !ac_digest_opaque_valid(d.opaque))
-        return digest_refuse(r, conf, &k, AUTHCACHE_C_digest_denials,
-                             "no opaque of ours");
-    if (ac_digest_nonce_check(k.mac, d.realm, d.opaque, d.nonce,
-                              apr_time_now(), conf->digest_nonce_lifetime,
-                              &stale, &why) != APR_SUCCESS)
-        return digest_refuse(r, conf, &k, AUTHCACHE_C_digest_denials, why);
-    alg = d.alg;
-    if ((d.qop == AC_DIGEST_QOP_AUTH_INT) && (status = body_hash(r, conf, alg, bhash)) != OK)
-        return status;
-
-    if (ac_hex_decode(d.opaque, AC_DIGEST_OPAQUE_LEN / 2, key) != APR_SUCCESS)
-        return digest_refuse(r, conf, &k, AUTHCACHE_C_digest_denials,
+    if (!d.opaque || !ac_digest_opaque_valid(d.opaque)
+        || ac_hex_decode(d.opaque, AC_DIGEST_OPAQUE_LEN / 2, key)
+           != APR_SUCCESS)
+        return digest_refuse(r, conf, k, AUTHCACHE_C_digest_denials,
                              "no opaque of ours");
     key[AC_DIGEST_OPAQUE_LEN / 2] = 'D';  /* 17 bytes: never a token's key */
-    if (authcache_store_lock(r) != APR_SUCCESS)
-        return HTTP_INTERNAL_SERVER_ERROR;
-    rv = authcache_store_get_raw(r, key, sizeof(key), buf, &blen);
-    if (rv == APR_SUCCESS
-        && ac_digest_ctx_open(k.ctx_key, d.opaque, buf, blen, r->pool, &c,
-                              &why) == APR_SUCCESS
-        && c.expires > apr_time_now()) {
+    if (ac_digest_nonce_check(k->mac, d.realm, d.opaque, d.nonce, now,
+                              conf->digest_nonce_lifetime, &stale, &why)
+        != APR_SUCCESS)
+        return digest_refuse(r, conf, k, AUTHCACHE_C_digest_denials, why);
+    alg = d.alg;
+    if (d.qop == AC_DIGEST_QOP_AUTH_INT
+        && (status = body_hash(r, conf, alg, bhash)) != OK)
+        return status;
+
+    if (context_get(r, k, d.opaque, key, sizeof(key), now, &cached)
+        == APR_SUCCESS) {
         char uh[HEX_MAX];
 
         /* the context is this server's, this realm's, this user's */
-        found = !strcmp(c.server, r->server->server_hostname)
-                && !strcmp(c.realm, d.realm) && (int)c.alg == (int)alg
-                && c.sess == d.sess
-                && (d.userhash
-                    ? ac_digest_userhash(alg, c.user, d.realm, uh)
-                      == APR_SUCCESS
-                      && hex_same(uh, d.username)
-                    : !strcmp(c.user, d.username));
-        if (!found) {
-            authcache_store_unlock(r);
-            return digest_refuse(r, conf, &k, AUTHCACHE_C_digest_denials,
+        if (strcmp(cached->server, r->server->server_hostname)
+            || strcmp(cached->realm, d.realm) || (int)cached->alg != (int)alg
+            || cached->sess != d.sess
+            || (d.userhash
+                ? ac_digest_userhash(alg, cached->user, d.realm, uh)
+                  != APR_SUCCESS || !hex_same(uh, d.username)
+                : strcmp(cached->user, d.username)))
+            return digest_refuse(r, conf, k, AUTHCACHE_C_digest_denials,
                                  "the opaque names another context");
-        }
-        user = c.user;
-        apr_cpystrn(ha1, c.ha1, sizeof(ha1));
+        user = cached->user;
+        apr_cpystrn(ha1, cached->ha1, sizeof(ha1));
     }
     else {
         int old = 0;
         const char *dummy;
 
         if (d.nc == 1)
-            ac_digest_nonce_check(k.mac, d.realm, d.opaque, d.nonce,
-                                  apr_time_now(), DIGEST_FIRST_USE_WINDOW,
-                                  &old, &dummy);
+            ac_digest_nonce_check(k->mac, d.realm, d.opaque, d.nonce, now,
+                                  DIGEST_FIRST_USE_WINDOW, &old, &dummy);
         if (d.nc != 1 || old) {
             /* a lost (evicted, expired) context, or a replay of one */
-            authcache_store_unlock(r);
             ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                           "authcache: no Digest context for this opaque "
                           "(nc %u) on %s: a new one is offered", d.nc,
                           r->uri);
             authcache_count(AUTHCACHE_C_digest_stale);
-            return digest_challenge(r, conf, &k, NULL, 1);
+            return digest_challenge(r, conf, k, NULL, 1);
         }
-        memset(&c, 0, sizeof(c));
         rv = lookup_ha1(r, conf, &d, alg, &user, ha1);
-        if (rv != APR_SUCCESS) {
-            authcache_store_unlock(r);
-            if (rv == APR_NOTFOUND)
-                return digest_refuse(r, conf, &k, AUTHCACHE_C_digest_denials,
-                                     apr_pstrcat(r->pool, "unknown user ",
-                                                 d.username, NULL));
+        if (rv == APR_NOTFOUND)
+            return digest_refuse(r, conf, k, AUTHCACHE_C_digest_denials,
+                                 apr_pstrcat(r->pool, "unknown user ",
+                                             d.username, NULL));
+        if (rv != APR_SUCCESS)
             return HTTP_INTERNAL_SERVER_ERROR;
-        }
     }
 
+    rv = APR_SUCCESS;
     if (d.sess)
         rv = ac_digest_ha1_sess(alg, ha1, d.nonce, d.cnonce, sess_ha1);
     else
         apr_cpystrn(sess_ha1, ha1, sizeof(sess_ha1));
     if (rv == APR_SUCCESS)
         rv = ac_digest_response(alg, sess_ha1, d.nonce, d.nc_hex, d.cnonce,
-                                d.qop_name, r->method,
-                                d.uri, (d.qop == AC_DIGEST_QOP_AUTH_INT) ? bhash : NULL, expect);
-    ok = rv == APR_SUCCESS
-         && hex_same(expect, d.response);
+                                d.qop_name, r->method, d.uri,
+                                d.qop == AC_DIGEST_QOP_AUTH_INT ? bhash : NULL,
+                                expect);
+    ok = rv == APR_SUCCESS && hex_same(expect, d.response);
     OPENSSL_cleanse(sess_ha1, sizeof(sess_ha1));
     if (!ok) {
-        authcache_store_unlock(r);
         OPENSSL_cleanse(ha1, sizeof(ha1));
-        return digest_refuse(r, conf, &k, AUTHCACHE_C_digest_denials,
+        return digest_refuse(r, conf, k, AUTHCACHE_C_digest_denials,
                              apr_pstrcat(r->pool, "wrong password for ",
                                          user, NULL));
     }
     if (stale) {
         /* the right user with an old nonce: a new one, same context */
-        authcache_store_unlock(r);
         OPENSSL_cleanse(ha1, sizeof(ha1));
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                       "authcache: stale Digest nonce for %s on %s", user,
                       r->uri);
         authcache_count(AUTHCACHE_C_digest_stale);
-        return digest_challenge(r, conf, &k, d.opaque, 1);
+        return digest_challenge(r, conf, k, d.opaque, 1);
     }
-
-    /* replay detection: per nonce, a window of recent counts */
-    if (!found || strcmp(c.nonce, d.nonce)) {
-        memset(&c.nc, 0, sizeof(c.nc));
-        apr_cpystrn(c.nonce, d.nonce, sizeof(c.nonce));
-    }
-    if (ac_digest_nc_accept(&c.nc, d.nc, &why) != APR_SUCCESS) {
-        authcache_store_unlock(r);
-        OPENSSL_cleanse(ha1, sizeof(ha1));
-        return digest_refuse(r, conf, &k, AUTHCACHE_C_digest_replays, why);
-    }
-    if (!found) {
-        c.server = r->server->server_hostname;
-        c.realm = d.realm;
-        c.user = user;
-        c.domain = "";
-        c.alg = alg;
-        c.sess = d.sess;
-        apr_cpystrn(c.ha1, ha1, sizeof(c.ha1));
-        c.created = apr_time_now();
-        c.expires = c.created + conf->digest_context_ttl;
+    if (!cached) {
+        memset(&fresh, 0, sizeof(fresh));
+        fresh.server = r->server->server_hostname;
+        fresh.realm = d.realm;
+        fresh.user = user;
+        fresh.domain = "";
+        fresh.alg = alg;
+        fresh.sess = d.sess;
+        apr_cpystrn(fresh.ha1, ha1, sizeof(fresh.ha1));
+        fresh.created = now;
+        fresh.expires = now + conf->digest_context_ttl;
     }
     OPENSSL_cleanse(ha1, sizeof(ha1));
-    rv = apr_generate_random_bytes(iv, sizeof(iv));
-    if (rv == APR_SUCCESS)
-        rv = ac_digest_ctx_seal(k.ctx_key, d.opaque, &c, iv, r->pool, &sealed,
-                                &slen);
-    if (rv == APR_SUCCESS)
-        rv = authcache_store_put_raw(r, key, sizeof(key), c.expires, sealed,
-                                     (unsigned int)slen);
-    authcache_store_unlock(r);
-    OPENSSL_cleanse(c.ha1, sizeof(c.ha1));
-    if (rv != APR_SUCCESS)
-        authcache_count(AUTHCACHE_C_store_errors);
 
-    if (found)
+    /* replay detection: per nonce, a window of recent counts */
+    if (authcache_store_lock(r) != APR_SUCCESS) {
+        OPENSSL_cleanse(fresh.ha1, sizeof(fresh.ha1));
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    rv = window_accept(r, k, &d, key, sizeof(key), cached != NULL,
+                       cached ? cached->expires : fresh.expires, &lost, &why);
+    if (rv == APR_SUCCESS && !cached)
+        context_put(r, k, d.opaque, key, sizeof(key), &fresh);
+    authcache_store_unlock(r);
+    if (!cached)
+        OPENSSL_cleanse(fresh.ha1, sizeof(fresh.ha1));
+    if (lost) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "authcache: Digest replay window of %s on %s: %s; "
+                      "a new context is offered", user, r->uri,
+                      why ? why : "lost from the store");
+        authcache_count(AUTHCACHE_C_digest_stale);
+        return digest_challenge(r, conf, k, NULL, 1);
+    }
+    if (rv == APR_EGENERAL)
+        return HTTP_INTERNAL_SERVER_ERROR;
+    if (rv != APR_SUCCESS)
+        return digest_refuse(r, conf, k, AUTHCACHE_C_digest_replays, why);
+
+    if (cached)
         authcache_count(AUTHCACHE_C_digest_context_hits);
     r->user = (char *)user;
     r->ap_auth_type = "Digest";
-    authcache_notes_set(r, found, AUTHCACHE_SOURCE_DIGEST, user, d.realm);
+    authcache_notes_set(r, cached != NULL, AUTHCACHE_SOURCE_DIGEST, user,
+                        d.realm);
     return OK;
 }
 
@@ -519,13 +650,13 @@ static int digest_note_auth_failure(request_rec *r, const char *type)
 {
     authcache_dir_config_rec *conf =
         ap_get_module_config(r->per_dir_config, &authcache_module);
-    digest_keys k;
+    digest_keys *k;
 
     if (strcasecmp(type, "Digest") || !AUTHCACHE_DIGEST_ENABLED(conf))
         return DECLINED;
-    if (digest_keys_get(r, &k) != APR_SUCCESS)
+    if (!(k = digest_keys_get(r)))
         return DECLINED;
-    digest_challenge(r, conf, &k, NULL, 0);
+    digest_challenge(r, conf, k, NULL, 0);
     return OK;
 }
 

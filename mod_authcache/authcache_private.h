@@ -180,9 +180,7 @@ typedef struct {
     apr_uint32_t basic_generation;
     int basic_valid;
     struct authcache_ntlm_conn *ntlm;  /* NTLM handshake and credential */
-    /* Digest's keys, derived from the secret once per connection */
-    int digest_keys_valid;
-    unsigned char digest_ctx_key[32];
+    struct authcache_digest_conn *digest;  /* keys and the last context */
 } authcache_conn_rec;
 
 /* r's connection state (mac is NULL when no keyring is set up). */
@@ -206,7 +204,8 @@ apr_status_t authcache_store_put(request_rec *r,
                                  const ac_token_t *t);
 /*
  * Raw access for records that are read, changed and written back (Digest
- * contexts): the caller holds authcache_store_lock() across the three.
+ * replay windows): the caller holds authcache_store_lock() across the
+ * three.
  */
 apr_status_t authcache_store_lock(request_rec *r);
 void authcache_store_unlock(request_rec *r);

@@ -5,11 +5,12 @@ use strict;
 use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);
 use Apache::TestRequest ();
+use Apache::TestUtil qw(t_start_error_log_watch t_finish_error_log_watch);
 use LWP::UserAgent ();
 use lib 't/lib';
 use AuthCacheTest;
 
-plan tests => 46;
+plan tests => 49;
 
 my $realm = 'digest@test';
 write_digest_users($realm, dora => 'D0ra-digest', eve => 'Eve-digest');
@@ -118,6 +119,10 @@ is(send_auth('/digest/', digest_authorization(%dora, challenge => $c2, uri => '/
 my $cs = challenge('/digest/stale/', 'SHA-256');
 is(send_auth('/digest/stale/', digest_authorization(%dora, challenge => $cs, uri => '/digest/stale/'))->code,
    200, 'stale location: logon');
+# captured on the way: the same nonce used under /digest/ (same realm,
+# 300 s nonce lifetime)
+my $captured = digest_authorization(%dora, challenge => $cs, uri => '/digest/', nc => 2);
+is(send_auth('/digest/', $captured)->code, 200, 'the nonce used in the longer-lived location');
 sleep 4;
 $res = send_auth('/digest/stale/', digest_authorization(%dora, challenge => $cs, uri => '/digest/stale/', nc => 2));
 my @sc = digest_challenges($res);
@@ -128,6 +133,13 @@ my ($cs2) = grep { $_->{algorithm} eq 'SHA-256' } @sc;
 $res = send_auth('/digest/stale/', digest_authorization(%dora, challenge => $cs2, uri => '/digest/stale/'));
 is($res->code, 200, 'the silent retry with the new nonce succeeds');
 is($res->header('X-Cached'), '1', '  from the same cached context');
+# the replay window moved on to the new nonce; the old one, still young
+# for /digest/, must not open a fresh window in which the capture fits
+t_start_error_log_watch();
+$res = send_auth('/digest/', $captured);
+is($res->code, 401, 'a captured request on the replaced nonce is refused');
+ok(scalar(grep { /a nonce older than the one in use/ } t_finish_error_log_watch()),
+   '  logged as an older nonce');
 
 # auth-int: the body is part of the response
 $c = challenge('/digest/', 'SHA-256');

@@ -560,6 +560,12 @@ static void test_nonces(void)
     ac_digest_nonce_make(mac_of(nonce_key), "r", opaque,
                          now + apr_time_from_sec(1), nonce2);
     ok(strcmp(nonce, nonce2) != 0, "a second later, another nonce");
+    ok(ac_digest_nonce_time(nonce2) == apr_time_from_sec(apr_time_sec(now) + 1)
+       && ac_digest_nonce_time(nonce) == apr_time_from_sec(apr_time_sec(now)),
+       "ac_digest_nonce_time reads the second a nonce was made");
+    ok(ac_digest_nonce_time("short") == -1
+       && ac_digest_nonce_time("!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!") == -1,
+       "ac_digest_nonce_time: -1 for malformed nonces");
 }
 
 static void test_nc_window(void)
@@ -607,11 +613,7 @@ static void fill_ctx(ac_digest_ctx_t *c, const char *server,
     c->domain = domain;
     c->alg = alg;
     c->sess = 1;
-    ac_digest_nonce_make(mac_of(nonce_key), realm, "00112233445566778899aabbccddeeff",
-                         now, c->nonce);
     ac_digest_ha1(alg, 0, user, realm, "secret", NULL, NULL, c->ha1);
-    c->nc.highest = 41;
-    c->nc.seen = APR_UINT64_C(0x8000000000000005);
     c->created = now;
     c->expires = now + apr_time_from_sec(3600);
 }
@@ -621,9 +623,8 @@ static int same_ctx(const ac_digest_ctx_t *a, const ac_digest_ctx_t *b)
     return !strcmp(a->server, b->server) && !strcmp(a->realm, b->realm)
            && !strcmp(a->user, b->user)
            && !strcmp(a->domain ? a->domain : "", b->domain)
-           && !strcmp(a->nonce, b->nonce) && a->alg == b->alg
+           && a->alg == b->alg
            && a->sess == b->sess && !strcmp(a->ha1, b->ha1)
-           && a->nc.highest == b->nc.highest && a->nc.seen == b->nc.seen
            && a->created == b->created && a->expires == b->expires;
 }
 
@@ -650,8 +651,8 @@ static void test_ctx(void)
     ok(len < 400, "record is %u bytes (< 400)", (unsigned)len);
     ok(ac_digest_ctx_open(key, op, rec, len, pool, &back, &why)
        == APR_SUCCESS && same_ctx(&c, &back), "roundtrip: every field back");
-    ok(!contains(rec, len, "alice") && !contains(rec, len, "Staff")
-       && !contains(rec, len, c.nonce), "nothing readable in the record");
+    ok(!contains(rec, len, "alice") && !contains(rec, len, "Staff"),
+       "nothing readable in the record");
 
     copy = apr_pmemdup(pool, rec, len);
     for (i = 0, all = 1; i < len; i++) {
@@ -709,10 +710,6 @@ static void test_ctx(void)
     ok(ac_digest_ctx_seal(key, op, &c, iv, pool, &rec, &len) == APR_EINVAL,
        "ha1 of another algorithm's length: not sealed");
     fill_ctx(&c, "s", "r", "u", "d", AC_DIGEST_SHA256, now);
-    c.nonce[10] = '\0';
-    ok(ac_digest_ctx_seal(key, op, &c, iv, pool, &rec, &len) == APR_EINVAL,
-       "short nonce: not sealed");
-    fill_ctx(&c, "s", "r", "u", "d", AC_DIGEST_SHA256, now);
     long_str = apr_pcalloc(pool, 70000);
     memset(long_str, 'u', 65536);
     c.user = long_str;
@@ -723,6 +720,52 @@ static void test_ctx(void)
        && ac_digest_ctx_open(key, op, rec, len, pool, &back, &why)
           == APR_SUCCESS && strlen(back.user) == 65535,
        "user of 65535 bytes: roundtrip");
+}
+
+static void test_window(void)
+{
+    const char *op = "00112233445566778899aabbccddeeff";
+    unsigned char rec[AC_DIGEST_WINDOW_LEN], copy[AC_DIGEST_WINDOW_LEN + 1];
+    ac_digest_window_t w, back;
+    const char *why;
+    apr_size_t i;
+    int all;
+
+    memset(&w, 0, sizeof(w));
+    ac_digest_nonce_make(mac_of(nonce_key), "r", op,
+                         apr_time_from_sec(1700000000), w.nonce);
+    w.nc.highest = 41;
+    w.nc.seen = APR_UINT64_C(0x8000000000000005);
+    ok(ac_digest_window_encode(mac_of(nonce_key), op, &w, rec)
+       == APR_SUCCESS, "window encoded in %d bytes", AC_DIGEST_WINDOW_LEN);
+    ok(ac_digest_window_decode(mac_of(nonce_key), op, rec, sizeof(rec),
+                               &back, &why) == APR_SUCCESS
+       && !strcmp(back.nonce, w.nonce) && back.nc.highest == 41
+       && back.nc.seen == w.nc.seen, "window roundtrip");
+    memcpy(copy, rec, sizeof(rec));
+    for (i = 0, all = 1; i < sizeof(rec); i++) {
+        copy[i] ^= 0x01;
+        why = NULL;
+        all = all && ac_digest_window_decode(mac_of(nonce_key), op, copy,
+                                             sizeof(rec), &back, &why)
+                     == APR_EINVAL && why && back.nc.highest == 0;
+        copy[i] ^= 0x01;
+    }
+    ok(all, "a changed bit in any of the %d bytes refused",
+       AC_DIGEST_WINDOW_LEN);
+    ok(ac_digest_window_decode(mac_of(nonce_key), op, rec, sizeof(rec) - 1,
+                               &back, &why) == APR_EINVAL
+       && ac_digest_window_decode(mac_of(nonce_key), op, copy,
+                                  sizeof(rec) + 1, &back, &why)
+          == APR_EINVAL, "a record cut or grown refused");
+    why = NULL;
+    ok(ac_digest_window_decode(mac_of(nonce_key),
+                               "ffeeddccbbaa99887766554433221100", rec,
+                               sizeof(rec), &back, &why) == APR_EINVAL
+       && why && strstr(why, "opaque"), "moved to another opaque: refused");
+    w.nonce[10] = '\0';
+    ok(ac_digest_window_encode(mac_of(nonce_key), op, &w, rec) == APR_EINVAL,
+       "short nonce: not encoded");
 }
 
 static void test_derive(void)
@@ -757,6 +800,7 @@ int main(void)
     test_nonces();
     test_nc_window();
     test_ctx();
+    test_window();
     test_derive();
     apr_pool_destroy(pool);
     apr_terminate();
