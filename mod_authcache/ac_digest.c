@@ -76,10 +76,17 @@ static const char *const param_names[P_COUNT] = {
     "algorithm", "cnonce", "opaque", "qop", "nc", "userhash"
 };
 
-/* RFC 7230 tchar */
+/*
+ * RFC 7230 tchar: ALPHA, DIGIT and !#$%&'*+-.^_`|~, as a bitmap of the
+ * 128 ASCII codes (the parser asks once per byte)
+ */
 static int is_tchar(unsigned char c)
 {
-    return apr_isalnum(c) || (c && strchr("!#$%&'*+-.^_`|~", c));
+    static const apr_uint64_t map[2] = {
+        APR_UINT64_C(0x03ff6cfa00000000), APR_UINT64_C(0x57ffffffc7fffffe)
+    };
+
+    return c < 128 && (map[c >> 6] >> (c & 63)) & 1;
 }
 
 static int is_ctl(unsigned char c)
@@ -107,10 +114,13 @@ static apr_status_t read_value(const unsigned char *s, apr_size_t len,
     char *v;
 
     if (i < len && s[i] == '"') {
+        int escaped = 0;
+
         start = ++i;
         /* first pass: find the end and check every character */
         while (i < len && s[i] != '"') {
             if (s[i] == '\\') {
+                escaped = 1;
                 if (++i == len)
                     return refuse(why, "backslash at the end of the header");
             }
@@ -122,6 +132,11 @@ static apr_status_t read_value(const unsigned char *s, apr_size_t len,
             return refuse(why, "unterminated quoted string");
         if (i - start > AC_DIGEST_VALUE_MAX)
             return refuse(why, "parameter value too long");
+        *at = i + 1;
+        if (!escaped) {             /* the usual case: a plain copy */
+            *out = apr_pstrmemdup(p, (const char *)s + start, i - start);
+            return APR_SUCCESS;
+        }
         v = apr_palloc(p, i - start + 1);
         for (i = start; s[i] != '"'; i++) {
             if (s[i] == '\\')
@@ -129,7 +144,6 @@ static apr_status_t read_value(const unsigned char *s, apr_size_t len,
             v[n++] = (char)s[i];
         }
         v[n] = '\0';
-        *at = i + 1;
     }
     else {
         start = i;
@@ -150,10 +164,12 @@ static apr_status_t read_value(const unsigned char *s, apr_size_t len,
 
 static int param_index(const unsigned char *name, apr_size_t n)
 {
+    static const unsigned char lens[P_COUNT] = { 8, 9, 5, 5, 3, 8, 9, 6,
+                                                 6, 3, 2, 8 };
     int k;
 
     for (k = 0; k < P_COUNT; k++) {
-        if (strlen(param_names[k]) == n
+        if (lens[k] == n
             && !strncasecmp((const char *)name, param_names[k], n))
             return k;
     }
@@ -214,7 +230,7 @@ static int hexval(unsigned char c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
-    c = (unsigned char)apr_tolower(c);
+    c |= 0x20;                  /* ASCII lower case; no locale lookup */
     return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
@@ -320,7 +336,7 @@ static apr_status_t check_fields(char *vals[P_COUNT], apr_pool_t *p,
     if (!all_hex(out->response, ac_digest_hex_len(out->alg)))
         return refuse(why, "response is not a hash of the algorithm's length");
     for (c = vals[P_RESPONSE]; *c; c++)     /* out->response is this */
-        *c = (char)apr_tolower(*c);
+        *c = (char)(*c | 0x20);             /* hex digits: '0'-'9' keep */
     if (vals[P_QOP]) {
         if (!strcasecmp(vals[P_QOP], "auth"))
             out->qop = AC_DIGEST_QOP_AUTH;

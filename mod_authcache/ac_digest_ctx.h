@@ -100,7 +100,9 @@ apr_status_t ac_digest_nc_accept(ac_digest_nc_t *w, apr_uint32_t nc,
  * store writer without the secret cannot make one up or move one to
  * another opaque; it can put back an older record of the same opaque
  * (as it could an older sealed context), which reopens the counts seen
- * since: the store is trusted not to roll back.
+ * since: the store is trusted not to roll back. With m NULL (a store only
+ * this server's processes can write, where a MAC protects against no one)
+ * the MAC bytes are zero and are not checked.
  */
 typedef struct {
     char nonce[AC_DIGEST_NONCE_LEN + 1];

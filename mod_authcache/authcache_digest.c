@@ -56,6 +56,11 @@ typedef struct authcache_digest_conn {
     apr_pool_t *pool;                   /* ctx's strings */
     char opaque[AC_DIGEST_OPAQUE_LEN + 1];  /* "": no context held */
     ac_digest_ctx_t ctx;
+    /* the last nonce that checked out, with its realm and opaque */
+    char nonce[AC_DIGEST_NONCE_LEN + 1];
+    char nonce_opaque[AC_DIGEST_OPAQUE_LEN + 1];
+    const char *nonce_realm;            /* in the connection's pool */
+    apr_time_t nonce_time;
 } digest_keys;
 
 static apr_status_t digest_conn_cleanup(void *data)
@@ -87,6 +92,36 @@ static digest_keys *digest_keys_get(request_rec *r)
                               apr_pool_cleanup_null);
     cc->digest = k;
     return k;
+}
+
+/*
+ * ac_digest_nonce_check, remembered for the connection: a client sends
+ * the same nonce on every request until it goes stale, and its MAC need
+ * not be checked again, only its age.
+ */
+static apr_status_t nonce_check(request_rec *r, digest_keys *k,
+                                const ac_digest_req_t *d, apr_time_t now,
+                                apr_interval_time_t lifetime, int *stale,
+                                const char **why)
+{
+    apr_status_t rv;
+
+    if (k->nonce_realm && !strcmp(k->nonce, d->nonce)
+        && !strcmp(k->nonce_opaque, d->opaque)
+        && !strcmp(k->nonce_realm, d->realm)) {
+        *stale = now - k->nonce_time > lifetime;
+        return APR_SUCCESS;
+    }
+    rv = ac_digest_nonce_check(k->mac, d->realm, d->opaque, d->nonce, now,
+                               lifetime, stale, why);
+    if (rv == APR_SUCCESS) {
+        apr_cpystrn(k->nonce, d->nonce, sizeof(k->nonce));
+        apr_cpystrn(k->nonce_opaque, d->opaque, sizeof(k->nonce_opaque));
+        if (!k->nonce_realm || strcmp(k->nonce_realm, d->realm))
+            k->nonce_realm = apr_pstrdup(r->connection->pool, d->realm);
+        k->nonce_time = ac_digest_nonce_time(d->nonce);
+    }
+    return rv;
 }
 
 /*
@@ -382,6 +417,8 @@ static apr_status_t window_accept(request_rec *r, digest_keys *k,
     unsigned char wkey[AC_DIGEST_OPAQUE_LEN / 2 + 1];
     unsigned char buf[AC_DIGEST_WINDOW_LEN + 1];
     unsigned int blen = sizeof(buf);
+    /* a MAC only where something besides this server can write the store */
+    ac_mac_t *wmac = authcache_store_is_private() ? NULL : k->mac;
     ac_digest_window_t w;
     apr_status_t rv;
 
@@ -390,7 +427,7 @@ static apr_status_t window_accept(request_rec *r, digest_keys *k,
     wkey[klen - 1] = 'W';
     rv = authcache_store_get_raw(r, wkey, sizeof(wkey), buf, &blen);
     if (rv == APR_SUCCESS
-        && ac_digest_window_decode(k->mac, d->opaque, buf, blen, &w, why)
+        && ac_digest_window_decode(wmac, d->opaque, buf, blen, &w, why)
            != APR_SUCCESS)
         rv = APR_NOTFOUND;
     if (rv != APR_SUCCESS) {
@@ -413,7 +450,7 @@ static apr_status_t window_accept(request_rec *r, digest_keys *k,
     }
     if ((rv = ac_digest_nc_accept(&w.nc, d->nc, why)) != APR_SUCCESS)
         return rv;
-    if ((rv = ac_digest_window_encode(k->mac, d->opaque, &w, buf))
+    if ((rv = ac_digest_window_encode(wmac, d->opaque, &w, buf))
         == APR_SUCCESS)
         rv = authcache_store_put_raw(r, wkey, sizeof(wkey), expires, buf,
                                      AC_DIGEST_WINDOW_LEN);
@@ -519,8 +556,7 @@ static int digest_check_user_id(request_rec *r)
         return digest_refuse(r, conf, k, AUTHCACHE_C_digest_denials,
                              "no opaque of ours");
     key[AC_DIGEST_OPAQUE_LEN / 2] = 'D';  /* 17 bytes: never a token's key */
-    if (ac_digest_nonce_check(k->mac, d.realm, d.opaque, d.nonce, now,
-                              conf->digest_nonce_lifetime, &stale, &why)
+    if (nonce_check(r, k, &d, now, conf->digest_nonce_lifetime, &stale, &why)
         != APR_SUCCESS)
         return digest_refuse(r, conf, k, AUTHCACHE_C_digest_denials, why);
     alg = d.alg;

@@ -195,6 +195,13 @@ authcache_conn_rec *authcache_conn(request_rec *r);
  */
 apr_uint32_t authcache_store_generation(void);
 
+/*
+ * 1 when the store is shared memory of this httpd only (shmcb, authcache):
+ * nothing outside the server's own processes can write it, so records
+ * need no MAC against the store itself.
+ */
+int authcache_store_is_private(void);
+
 /* APR_NOTFOUND when there is no (unexpired, well-formed) entry. */
 apr_status_t authcache_store_get(request_rec *r,
                                  const unsigned char key[AC_KEY_LEN],

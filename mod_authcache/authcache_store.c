@@ -38,6 +38,7 @@ typedef struct {
 static authcache_shared_rec *shared;
 static apr_uint64_t *counters;            /* shared->counters */
 static int store_is_local;                /* no other host writes it */
+static int store_is_private;              /* only this httpd writes it */
 
 static const char *const counter_names[] = {
 #define AUTHCACHE_COUNTER_NAME(n, d) #n,
@@ -106,6 +107,11 @@ apr_uint32_t authcache_store_generation(void)
         return 0;
     g = apr_atomic_read32(&shared->generation);
     return g ? g : 1;    /* skip 0 when the counter wraps */
+}
+
+int authcache_store_is_private(void)
+{
+    return store_is_private;
 }
 
 static apr_status_t store_lock(request_rec *r)
@@ -248,6 +254,7 @@ static int store_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
     shared = NULL;
     counters = NULL;
     store_is_local = 0;
+    store_is_private = 0;
     return ap_mutex_register(pconf, AUTHCACHE_MUTEX_TYPE, NULL,
                              APR_LOCK_DEFAULT, 0);
 }
@@ -396,7 +403,12 @@ static int store_post_config(apr_pool_t *pconf, apr_pool_t *plog,
 
     /* stores that live on this host only; others may be shared */
     store_is_local = !strcmp(store_provider->name, "shmcb")
+                     || !strcmp(store_provider->name, "authcache")
                      || !strcmp(store_provider->name, "dbm");
+    /* shared memory made before the fork: a dbm file, by contrast, can be
+     * written by anything running as httpd's user (CGI scripts) */
+    store_is_private = !strcmp(store_provider->name, "shmcb")
+                       || !strcmp(store_provider->name, "authcache");
 
     if (store_provider->flags & AP_SOCACHE_FLAG_NOTMPSAFE) {
         rv = ap_global_mutex_create(&store_mutex, NULL, AUTHCACHE_MUTEX_TYPE,

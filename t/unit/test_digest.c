@@ -763,6 +763,13 @@ static void test_window(void)
                                "ffeeddccbbaa99887766554433221100", rec,
                                sizeof(rec), &back, &why) == APR_EINVAL
        && why && strstr(why, "opaque"), "moved to another opaque: refused");
+    ok(ac_digest_window_encode(NULL, op, &w, rec) == APR_SUCCESS
+       && ac_digest_window_decode(NULL, op, rec, sizeof(rec), &back, &why)
+          == APR_SUCCESS && back.nc.highest == 41
+       && ac_digest_window_decode(mac_of(nonce_key), op, rec, sizeof(rec),
+                                  &back, &why) == APR_EINVAL,
+       "without a MAC (private store): roundtrip, refused where one is "
+       "expected");
     w.nonce[10] = '\0';
     ok(ac_digest_window_encode(mac_of(nonce_key), op, &w, rec) == APR_EINVAL,
        "short nonce: not encoded");
