@@ -146,6 +146,7 @@ static int ntlm_negotiate(request_rec *r, authcache_ntlm_conn *nc,
     const char *why;
     char *b64;
     apr_status_t rv;
+    int repeat;
 
     if (ac_ntlm_parse_negotiate(msg, len, &client_flags, &why)
         != APR_SUCCESS) {
@@ -154,6 +155,8 @@ static int ntlm_negotiate(request_rec *r, authcache_ntlm_conn *nc,
                       "authcache: bad NTLM NEGOTIATE for %s: %s", r->uri, why);
         return HTTP_BAD_REQUEST;
     }
+    /* a NEGOTIATE over a challenge never answered: its leg is not free */
+    repeat = nc->challenged;
     ntlm_forget(nc);
     memset(&params, 0, sizeof(params));
     params.nb_domain = conf->ntlm_domain;
@@ -189,7 +192,13 @@ static int ntlm_negotiate(request_rec *r, authcache_ntlm_conn *nc,
 
     b64 = apr_palloc(r->pool, apr_base64_encode_len((int)out_len));
     apr_base64_encode(b64, (const char *)out, (int)out_len);
-    if (r->connection->keepalives > 0)
+    /*
+     * The challenge leg does not count against MaxKeepAliveRequests (else
+     * MaxKeepAliveRequests 1 could never finish a handshake), but only
+     * once per AUTHENTICATE: NEGOTIATE after NEGOTIATE must not keep a
+     * connection open for ever.
+     */
+    if (!repeat && r->connection->keepalives > 0)
         r->connection->keepalives--;
     return ntlm_challenge_401(r, b64);
 }

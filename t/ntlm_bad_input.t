@@ -103,7 +103,7 @@ my @cases = (
     ['Negotiate scheme',              ['Negotiate ' . encode_base64(type1(), '')]],
 );
 
-plan tests => 3 * @cases + 3;
+plan tests => 3 * @cases + 6;
 
 write_ntlm_users(alice => 'Al1ce-ntlm');
 for my $c (@cases) {
@@ -131,3 +131,18 @@ my $flags = unpack 'V', substr(MIME::Base64::decode_base64($chal // ''), 20, 4) 
 is($code, 401, 'a NEGOTIATE asking for LM_KEY and key exchange is answered');
 ok($flags & UNICODE && $flags & NTLM, 'with Unicode and NTLM chosen');
 ok(!($flags & (LM_KEY | KEY_EXCH | OEM)), 'and without LM_KEY, key exchange or OEM');
+
+# MaxKeepAliveRequests 1: the challenge leg is free once per handshake,
+# so NEGOTIATE after NEGOTIATE cannot hold a connection open for ever
+{
+    my $old = Apache::TestRequest::module('ntlm_keepalive');
+    my $ka = Apache::TestRequest::vhost_socket() or die "connect: $!";
+    Apache::TestRequest::module($old);
+    my ($c1, $h1) = request($ka, b64(type1()));
+    is($c1, 401, 'keep-alive limit 1: the first NEGOTIATE is challenged');
+    unlike($h1, qr/^Connection:\s*close/mi, '  and the connection stays open');
+    my ($c2, $h2) = request($ka, b64(type1()));
+    like($h2, qr/^Connection:\s*close/mi,
+         'a second NEGOTIATE without an AUTHENTICATE: the connection closes');
+    close $ka;
+}
