@@ -5,6 +5,7 @@
 
 static EVP_MD *mds[3];
 static EVP_MAC *hmac;
+static EVP_MAC *siphash;
 static EVP_CIPHER *aes_gcm;
 
 apr_status_t ac_crypto_init(void)
@@ -16,6 +17,8 @@ apr_status_t ac_crypto_init(void)
         if (!mds[i] && !(mds[i] = EVP_MD_fetch(NULL, md_names[i], NULL)))
             return APR_EGENERAL;
     if (!hmac && !(hmac = EVP_MAC_fetch(NULL, "HMAC", NULL)))
+        return APR_EGENERAL;
+    if (!siphash && !(siphash = EVP_MAC_fetch(NULL, "SIPHASH", NULL)))
         return APR_EGENERAL;
     if (!aes_gcm && !(aes_gcm = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL)))
         return APR_EGENERAL;
@@ -36,6 +39,11 @@ EVP_MD *ac_crypto_md(int alg)
 EVP_MAC *ac_crypto_hmac(void)
 {
     return ready() ? hmac : NULL;
+}
+
+EVP_MAC *ac_crypto_siphash(void)
+{
+    return ready() ? siphash : NULL;
 }
 
 EVP_CIPHER *ac_crypto_aes_256_gcm(void)

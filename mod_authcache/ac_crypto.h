@@ -18,6 +18,7 @@ apr_status_t ac_crypto_init(void);
 /* By ac_digest_alg_e: MD5, SHA-256, SHA-512/256. NULL: unknown. */
 EVP_MD *ac_crypto_md(int alg);
 EVP_MAC *ac_crypto_hmac(void);
+EVP_MAC *ac_crypto_siphash(void);
 EVP_CIPHER *ac_crypto_aes_256_gcm(void);
 
 #endif /* AC_CRYPTO_H */

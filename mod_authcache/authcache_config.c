@@ -491,7 +491,7 @@ const command_rec authcache_cmds[] = {
         "65536)"),
     AP_INIT_TAKE1("AuthCacheSOCache", set_socache, NULL, RSRC_CONF,
         "The shared object cache for entries, provider[:args] "
-        "(default shmcb:" AUTHCACHE_DEFAULT_SOCACHE_ARG ")"),
+        "(default " AUTHCACHE_DEFAULT_SOCACHE ":" AUTHCACHE_DEFAULT_SOCACHE_ARG ")"),
     AP_INIT_TAKE1("AuthCacheSecretFile", set_secret_file, NULL, RSRC_CONF,
         "File whose contents (at least 32 bytes) key the cache, to share "
         "entries across a server farm (default: a random secret)"),

@@ -487,7 +487,8 @@ static int digest_check_user_id(request_rec *r)
     const authcache_digest_alg_rec *offered;
     const char *type = ap_auth_type(r), *header, *why, *user = NULL;
     /* the opaque's 16 random bytes first: shmcb picks its subcache by the
-     * key's first byte, so keys must not share a prefix */
+     * key's first byte, so keys must not share a prefix; then 'D' for the
+     * context, 'W' for its replay window */
     unsigned char key[AC_DIGEST_OPAQUE_LEN / 2 + 1];
     char ha1[HEX_MAX], sess_ha1[HEX_MAX], expect[HEX_MAX], bhash[HEX_MAX];
     const ac_digest_ctx_t *cached = NULL;

@@ -19,10 +19,12 @@ extern module AP_MODULE_DECLARE_DATA authcache_module;
 /* ---- configuration (authcache_config.c) ---------------------------- */
 
 #define AUTHCACHE_DEFAULT_BASIC_TTL   apr_time_from_sec(900)
-#define AUTHCACHE_DEFAULT_SOCACHE     "shmcb"
-/* 32 MiB: room for 100,000 Digest contexts (about 260 bytes each with
- * key and index) or several hundred thousand Basic tokens */
-#define AUTHCACHE_DEFAULT_SOCACHE_ARG "authcache-shmcb(33554432)"
+/* the module's own hash table (authcache_shmht.c), anonymous shared
+ * memory: needs no other module */
+#define AUTHCACHE_DEFAULT_SOCACHE     "authcache"
+/* 32 MiB: room for 100,000 Digest contexts (320 bytes each: a sealed
+ * context and its replay window) or 260,000 Basic tokens (128 bytes) */
+#define AUTHCACHE_DEFAULT_SOCACHE_ARG "(33554432)"
 
 /*
  * Every per-directory field, once: X(name). Each field has a "name_set"

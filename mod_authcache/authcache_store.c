@@ -345,9 +345,9 @@ static int store_post_config(apr_pool_t *pconf, apr_pool_t *plog,
 {
     authcache_server_config_rec *sconf =
         ap_get_module_config(s->module_config, &authcache_module);
-    /* ids: 32-byte token keys and 34-byte context keys; objects: 60-byte
-     * tokens and ~200-byte Digest contexts */
-    struct ap_socache_hints hints = { 33, 128, apr_time_from_sec(60) };
+    /* the most numerous entries: 32-byte keys and 60-byte Basic tokens
+     * (Digest: 17-byte keys, 61-byte windows, ~120-byte contexts) */
+    struct ap_socache_hints hints = { 32, 60, apr_time_from_sec(60) };
     apr_shm_t *shm;
     const char *err;
     apr_status_t rv;
@@ -361,7 +361,7 @@ static int store_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     if (ac_crypto_init() != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
                      "authcache: OpenSSL lacks MD5, SHA-256, SHA-512/256, "
-                     "HMAC or AES-256-GCM");
+                     "HMAC, SipHash or AES-256-GCM");
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     if (load_secret(sconf, s, pconf, ptemp) != APR_SUCCESS)
@@ -386,9 +386,8 @@ static int store_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                                             AP_SOCACHE_PROVIDER_VERSION);
         if (!store_provider) {
             ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
-                         "authcache: the default cache needs "
-                         "mod_socache_shmcb; load it or set "
-                         "AuthCacheSOCache");
+                         "authcache: the default cache provider "
+                         "'" AUTHCACHE_DEFAULT_SOCACHE "' is missing");
             return HTTP_INTERNAL_SERVER_ERROR;
         }
         err = store_provider->create(&store_inst,

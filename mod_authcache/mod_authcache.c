@@ -4,6 +4,7 @@
  *
  *   authcache_config.c   directives, per-directory and server records
  *   authcache_store.c    socache store, mutex, secret, counters
+ *   authcache_shmht.c    the "authcache" socache provider (hash table)
  *   authcache_basic.c    the "authcache" authn provider (Basic tokens)
  *   authcache_ntlm.c     AuthType NTLM, credentials cached per connection
  *   authcache_ntlm_file.c  the "file" NTLM authority (AuthNTLMUserFile)
@@ -17,9 +18,11 @@
 #include "http_config.h"
 
 #include "authcache_private.h"
+#include "authcache_shmht.h"
 
 static void authcache_register_hooks(apr_pool_t *p)
 {
+    authcache_shmht_register(p);
     authcache_store_register_hooks(p);
     authcache_basic_register_hooks(p);
     authcache_ntlm_register_hooks(p);

@@ -50,6 +50,12 @@ my @bad = (
      qr/AuthCacheSOCache: unknown socache provider 'nosuch'/],
     [[$loc->('AuthCacheProvider file', 'AuthCacheSOCache shmcb')],
      qr/AuthCacheSOCache not allowed in <Location> context/],
+    [['AuthCacheSOCache authcache:(1000)'],
+     qr/AuthCacheSOCache: size 1000 in '\(1000\)' is below the minimum/],
+    [['AuthCacheSOCache authcache:(12x)'],
+     qr/AuthCacheSOCache: size '12x' in '\(12x\)' is not a number/],
+    [['AuthCacheSOCache authcache:(65536'],
+     qr/AuthCacheSOCache: no '\)' after the size/],
     [['<VirtualHost *:80>', 'AuthCacheSecretFile /x', '</VirtualHost>'],
      qr/AuthCacheSecretFile cannot occur within <VirtualHost> section/],
 );

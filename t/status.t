@@ -7,7 +7,7 @@ use JSON::PP ();
 use lib 't/lib';
 use AuthCacheTest;
 
-plan tests => 10;
+plan tests => 12;
 
 write_users('users-a', stan => 'Stan-pass1');
 basic_get('/basic/', 'stan', 'Stan-pass1') for 1 .. 2;
@@ -16,7 +16,10 @@ my $res = Apache::TestRequest::GET('/authcache-status');
 is($res->code, 200, 'HTML status page');
 like($res->header('Content-Type'), qr{^text/html}, 'as text/html');
 like($res->content, qr{<table.*basic_hits</td><td>\d+}s, 'lists the counters');
-like($res->content, qr{shmcb:authcache-test}, 'names the store');
+like($res->content, qr{authcache:\(2097152\)}, 'names the store');
+like($res->content, qr{<th>current entries</th><td>[1-9]\d*</td>}s,
+     "with the store's own figures (entries held)");
+like($res->content, qr{<th>retrieves: hit</th><td>\d+</td>}s, '  and its hits');
 is($res->header('Cache-Control'), 'no-store', 'not cacheable');
 
 $res = Apache::TestRequest::GET('/authcache-status?json');
