@@ -422,12 +422,16 @@ typedef struct {
     apr_size_t len;
 } part_t;
 
-/* H over the concatenated parts, as lowercase hex */
-static apr_status_t hash_parts(ac_digest_alg_e alg, const part_t *parts,
-                               int nparts, char *hex_out)
+/*
+ * H over the concatenated parts, as lowercase hex, in ctx (reset here;
+ * one context serves a caller's several hashes: allocating one costs as
+ * much as hashing a short string)
+ */
+static apr_status_t hash_parts(EVP_MD_CTX *ctx, ac_digest_alg_e alg,
+                               const part_t *parts, int nparts,
+                               char *hex_out)
 {
     const EVP_MD *md;
-    EVP_MD_CTX *ctx;
     unsigned char dig[EVP_MAX_MD_SIZE];
     unsigned int n = 0;
     int ok, i;
@@ -436,13 +440,11 @@ static apr_status_t hash_parts(ac_digest_alg_e alg, const part_t *parts,
     if ((unsigned)alg > AC_DIGEST_SHA512_256)
         return APR_EINVAL;
     md = ac_crypto_md(alg);
-    ctx = md ? EVP_MD_CTX_new() : NULL;
-    ok = ctx && EVP_DigestInit_ex2(ctx, md, NULL);
+    ok = md && ctx && EVP_DigestInit_ex2(ctx, md, NULL);
     for (i = 0; ok && i < nparts; i++)
         ok = EVP_DigestUpdate(ctx, parts[i].data, parts[i].len);
     ok = ok && EVP_DigestFinal_ex(ctx, dig, &n)
          && 2 * (apr_size_t)n == ac_digest_hex_len(alg);
-    EVP_MD_CTX_free(ctx);
     if (ok)
         ac_hex_encode(dig, n, hex_out);
     /* H(A1) and what it is hashed from are password equivalents */
@@ -450,9 +452,21 @@ static apr_status_t hash_parts(ac_digest_alg_e alg, const part_t *parts,
     return ok ? APR_SUCCESS : APR_EGENERAL;
 }
 
-/* H(s[0] ":" s[1] ":" ... s[n-1]); APR_EINVAL if any of them is NULL */
-static apr_status_t h_join(ac_digest_alg_e alg, const char *const *s, int n,
-                           char *hex_out)
+/* hash_parts in a context of its own */
+static apr_status_t hash_once(ac_digest_alg_e alg, const part_t *parts,
+                              int nparts, char *hex_out)
+{
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    apr_status_t rv = hash_parts(ctx, alg, parts, nparts, hex_out);
+
+    EVP_MD_CTX_free(ctx);
+    return rv;
+}
+
+/* H(s[0] ":" s[1] ":" ... s[n-1]) in ctx (NULL: a context of its own);
+ * APR_EINVAL if any of them is NULL */
+static apr_status_t h_join(EVP_MD_CTX *ctx, ac_digest_alg_e alg,
+                           const char *const *s, int n, char *hex_out)
 {
     part_t parts[2 * 6];
     int i;
@@ -468,7 +482,8 @@ static apr_status_t h_join(ac_digest_alg_e alg, const char *const *s, int n,
         parts[2 * i + 1].data = s[i];
         parts[2 * i + 1].len = strlen(s[i]);
     }
-    return hash_parts(alg, parts + 1, 2 * n - 1, hex_out);
+    return ctx ? hash_parts(ctx, alg, parts + 1, 2 * n - 1, hex_out)
+               : hash_once(alg, parts + 1, 2 * n - 1, hex_out);
 }
 
 static int is_hash_hex(ac_digest_alg_e alg, const char *hex)
@@ -482,7 +497,7 @@ apr_status_t ac_digest_h(ac_digest_alg_e alg, const void *data,
 {
     part_t part = { data, len };
 
-    return hash_parts(alg, &part, 1, hex_out);
+    return hash_once(alg, &part, 1, hex_out);
 }
 
 apr_status_t ac_digest_ha1(ac_digest_alg_e alg, int sess, const char *user,
@@ -492,7 +507,7 @@ apr_status_t ac_digest_ha1(ac_digest_alg_e alg, int sess, const char *user,
 {
     const char *a1[3] = { user, realm, password };
     char ha1[AC_DIGEST_HEX_MAX + 1];
-    apr_status_t rv = h_join(alg, a1, 3, sess ? ha1 : hex_out);
+    apr_status_t rv = h_join(NULL, alg, a1, 3, sess ? ha1 : hex_out);
 
     if (rv != APR_SUCCESS || !sess)
         return rv;
@@ -510,7 +525,7 @@ apr_status_t ac_digest_ha1_sess(ac_digest_alg_e alg, const char *ha1_hex,
     hex_out[0] = '\0';
     if (!is_hash_hex(alg, ha1_hex))
         return APR_EINVAL;
-    return h_join(alg, a1, 3, hex_out);
+    return h_join(NULL, alg, a1, 3, hex_out);
 }
 
 apr_status_t ac_digest_response(ac_digest_alg_e alg, const char *ha1_hex,
@@ -522,6 +537,7 @@ apr_status_t ac_digest_response(ac_digest_alg_e alg, const char *ha1_hex,
     const char *a2[3] = { method, uri, body_hash_hex };
     char ha2[AC_DIGEST_HEX_MAX + 1];
     const char *kd[6] = { ha1_hex, nonce, nc_hex8, cnonce, qop, ha2 };
+    EVP_MD_CTX *ctx;
     int auth_int;
     apr_status_t rv;
 
@@ -532,10 +548,13 @@ apr_status_t ac_digest_response(ac_digest_alg_e alg, const char *ha1_hex,
     if (!is_hash_hex(alg, ha1_hex)
         || (auth_int && !is_hash_hex(alg, body_hash_hex)))
         return APR_EINVAL;
-    if ((rv = h_join(alg, a2, auth_int ? 3 : 2, ha2)) != APR_SUCCESS)
-        return rv;
-    /* KD(secret, data) = H(secret ":" data) */
-    return h_join(alg, kd, 6, hex_out);
+    /* one context for H(A2) and KD(secret, data) = H(secret ":" data) */
+    ctx = EVP_MD_CTX_new();
+    rv = h_join(ctx, alg, a2, auth_int ? 3 : 2, ha2);
+    if (rv == APR_SUCCESS)
+        rv = h_join(ctx, alg, kd, 6, hex_out);
+    EVP_MD_CTX_free(ctx);
+    return ctx ? rv : APR_ENOMEM;
 }
 
 apr_status_t ac_digest_userhash(ac_digest_alg_e alg, const char *user,
@@ -543,7 +562,7 @@ apr_status_t ac_digest_userhash(ac_digest_alg_e alg, const char *user,
 {
     const char *s[2] = { user, realm };
 
-    return h_join(alg, s, 2, hex_out);
+    return h_join(NULL, alg, s, 2, hex_out);
 }
 
 int ac_digest_hex_equal(const char *a, const char *b, apr_size_t len)
