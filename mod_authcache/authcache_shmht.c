@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "apr_general.h"
 #include "apr_lib.h"
@@ -119,10 +120,22 @@ static apr_status_t shmht_cleanup(void *data)
 }
 
 /* A named segment, after removing a stale one of an unclean exit. */
+/*
+ * APR makes a named segment with mode 0644 less the umask: readable by
+ * every local user. The entries are no passwords, but who logged in and
+ * their groups are nobody else's business, so the segment is made under
+ * umask 077 (post_config runs before any thread: changing the process's
+ * umask for a moment is safe there).
+ */
 static apr_status_t create_named(ap_socache_instance_t *ctx)
 {
+    mode_t old = umask(077);
+    apr_status_t rv;
+
     apr_shm_remove(ctx->file, ctx->pool);
-    return apr_shm_create(&ctx->shm, ctx->size, ctx->file, ctx->pool);
+    rv = apr_shm_create(&ctx->shm, ctx->size, ctx->file, ctx->pool);
+    umask(old);
+    return rv;
 }
 
 static apr_status_t shmht_init(ap_socache_instance_t *ctx,
