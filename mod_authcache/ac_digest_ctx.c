@@ -88,6 +88,17 @@ static int nonce_decode(const char *in, unsigned char raw[NONCE_RAW])
     return 1;
 }
 
+/* The first 16 bytes of HMAC-SHA-256 under the server secret over parts */
+static apr_status_t mac16(ac_mac_t *m, const ac_mac_part_t *parts, int n,
+                          unsigned char out[16])
+{
+    unsigned char full[AC_MAC_LEN];
+    apr_status_t rv = ac_mac_compute(m, parts, n, full);
+
+    memcpy(out, full, 16);
+    return rv;
+}
+
 /*
  * The first NONCE_MAC bytes of HMAC-SHA-256 under the server secret over
  * a label, realm, opaque and time (ac_mac_compute length-prefixes each, so
@@ -105,11 +116,8 @@ static apr_status_t nonce_mac(ac_mac_t *m, const char *realm,
         { opaque, strlen(opaque) },
         { secs, NONCE_SECS },
     };
-    unsigned char full[AC_MAC_LEN];
-    apr_status_t rv = ac_mac_compute(m, parts, 4, full);
 
-    memcpy(out, full, NONCE_MAC);
-    return rv;
+    return mac16(m, parts, 4, out);
 }
 
 apr_status_t ac_digest_nonce_make(ac_mac_t *m,
@@ -226,11 +234,8 @@ static apr_status_t window_mac(ac_mac_t *m, const char *opaque,
         { opaque, strlen(opaque) },
         { body, WINDOW_BODY },
     };
-    unsigned char full[AC_MAC_LEN];
-    apr_status_t rv = ac_mac_compute(m, parts, 3, full);
 
-    memcpy(out, full, WINDOW_MAC);
-    return rv;
+    return mac16(m, parts, 3, out);
 }
 
 apr_status_t ac_digest_window_encode(ac_mac_t *m, const char *opaque,
