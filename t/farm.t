@@ -12,7 +12,7 @@ use MIME::Base64 qw(encode_base64);
 use lib 't/lib';
 use AuthCacheTest;
 
-plan tests => 14;
+plan tests => 18;
 
 my $dir = tempdir(CLEANUP => 1);
 
@@ -35,6 +35,8 @@ open my $fh, '>', "$dir/farm.secret" or die; print $fh 'f' x 48; close $fh;
 chmod 0600, "$dir/farm.secret";
 
 # server NAME, extra global lines: a side server sharing redis
+write_digest_users('farm', rita => 'Rita-digest');
+my $digest_users = users_file('digest-users');
 my %port;
 sub server {
     my ($name, @extra) = @_;
@@ -44,7 +46,14 @@ sub server {
         '<Location />', 'AuthType Basic', 'AuthName farm',
         'AuthBasicProvider authcache', 'AuthCacheProvider file',
         "AuthUserFile $dir/users", 'AuthCacheContext farm', 'Require valid-user',
-        'Header always set X-Cached "%{AUTHCACHE_CACHED_CRED}e"', '</Location>');
+        'Header always set X-Cached "%{AUTHCACHE_CACHED_CRED}e"', '</Location>',
+        '<Location /dg/>', 'AuthType Digest', 'AuthName farm',
+        "AuthCacheDigestUserFile $digest_users",
+        'AuthCacheDigestAlgorithms SHA-256', '</Location>');
+    mkdir "$dir/$name/htdocs/dg" or die "mkdir: $!";
+    open my $fh, '>', "$dir/$name/htdocs/dg/index.html" or die $!;
+    print $fh "dg\n";
+    close $fh;
 }
 sub ctl { my ($name, $cmd) = @_; (side_ctl("$dir/$name", $cmd))[0] }
 sub login {   # the X-Cached flag, or the status code when refused
@@ -80,6 +89,23 @@ users('Rita-pass2');
 is(login(a => 'Rita-pass2'), '0', 'farm: new password accepted on A');
 is(login(b => 'Rita-pass1'), 401, 'farm: old password refused on B at once');
 is(login(b => 'Rita-pass2'), '1', 'farm: B gets the new password from the store');
+# Digest across the farm: the context and its replay window live in redis
+# (the window with an HMAC under the shared secret: redis is not this
+# server's own memory)
+my $ua = LWP::UserAgent->new(timeout => 5);
+my ($dc) = grep { $_->{algorithm} eq 'SHA-256' }
+           digest_challenges($ua->get("http://127.0.0.1:$port{a}/dg/"));
+sub dg {   # X-Cached, or the status when refused
+    my ($name, $nc) = @_;
+    my $res = $ua->get("http://127.0.0.1:$port{$name}/dg/",
+        Authorization => digest_authorization(user => 'rita',
+            password => 'Rita-digest', challenge => $dc, uri => '/dg/', nc => $nc));
+    return $res->code == 200 ? $res->header('X-Cached') : $res->code;
+}
+is(dg(a => 1), '0', 'farm Digest: logon on A');
+is(dg(b => 2), '1', 'farm Digest: B verifies nc 2 from the context A stored');
+is(dg(a => 2), 401, 'farm Digest: nc 2 replayed on A is refused (one window)');
+is(dg(a => 3), '1', 'farm Digest: nc 3 on A from the context');
 unlike(slurp("$dir/a/error_log") . slurp("$dir/b/error_log"),
        qr/authcache:(error|crit)/, 'no authcache errors in the logs');
 ok(ctl(a => 'stop') && ctl(b => 'stop'), 'servers stopped');
