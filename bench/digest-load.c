@@ -53,24 +53,16 @@
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
-#include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <pthread.h>
-#include <stdarg.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <strings.h>
-#include <sys/resource.h>
-#include <sys/socket.h>
 #include <sys/time.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+
+#define BENCH_NAME "digest-load"
+#include "common.h"
 
 enum mode { M_NONE, M_CACHED, M_CONTEXTS, M_PROBE, M_REPLAY, M_REPLAYCHECK };
 static const char *mode_names[] = { "none", "cached", "contexts", "probe",
@@ -120,16 +112,15 @@ struct slot {
     struct conn c;
     struct response r;
     struct digest d;
-    uint64_t ok, errors, conns, handshakes, accepted, refused;
-    uint32_t *lat;
-    size_t lat_len, lat_cap;
+    struct bench_totals t;
 };
 
-static enum mode mode = M_CACHED;
-static int nconns = 8;
-static double run_seconds = 5;
+static struct bench_opts opt = {
+    .mode_names = mode_names, .n_modes = N_MODES, .max_conns = 2000,
+    .mode = M_CACHED, .nconns = 8, .seconds = 5,
+};
 static long max_count = 0;              /* --count: stop after this many */
-static const char *url, *user = "benchuser", *password = "Bench!pass1";
+static const char *user = "benchuser", *password = "Bench!pass1";
 static const char *want_alg = "MD5", *save_file, *in_file;
 static long range_from = 0, range_to = -1;
 static char host_hdr[300], path[1024];
@@ -141,33 +132,6 @@ static long started, completed;         /* --count, atomically */
 static struct saved *saved;             /* contexts: by completion order */
 static struct saved *input;             /* probe, replay: the file's lines */
 static long n_input;
-
-static pthread_mutex_t report_lock = PTHREAD_MUTEX_INITIALIZER;
-static int n_reported;
-
-static uint64_t now_us(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000ULL + (uint64_t)ts.tv_nsec / 1000;
-}
-
-/* the first few problems, on stderr: enough to see what went wrong */
-static void report(const char *fmt, ...)
-{
-    va_list ap;
-
-    pthread_mutex_lock(&report_lock);
-    if (n_reported++ < 5) {
-        fprintf(stderr, "digest-load: ");
-        va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
-        va_end(ap);
-        fputc('\n', stderr);
-    }
-    pthread_mutex_unlock(&report_lock);
-}
 
 /* ---- Digest arithmetic (RFC 7616 3.4.1, qop=auth) -------------------- */
 
@@ -330,11 +294,11 @@ static int conn_open(struct slot *s)
     setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
     setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
     if (connect(c->fd, (struct sockaddr *)&server, sizeof(server))) {
-        report("connect: %s", strerror(errno));
+        bench_report("connect: %s", strerror(errno));
         conn_close(c);
         return -1;
     }
-    s->conns++;
+    s->t.conns++;
     return 0;
 }
 
@@ -503,7 +467,8 @@ static int exchange(struct slot *s, const char *auth, int close_after)
         return -1;
     errno = 0;
     if (send_all(&s->c, req, (size_t)n) || read_response(&s->c, &s->r)) {
-        report("connection failed: %s", errno ? strerror(errno) : "closed");
+        bench_report("connection failed: %s",
+                     errno ? strerror(errno) : "closed");
         conn_close(&s->c);
         return -1;
     }
@@ -514,26 +479,19 @@ static int exchange(struct slot *s, const char *auth, int close_after)
 
 /* ---- transfers ------------------------------------------------------- */
 
+/* a successful transfer that started at t0 */
 static void record(struct slot *s, uint64_t t0)
 {
-    if (s->lat_len == s->lat_cap) {
-        s->lat_cap = s->lat_cap ? s->lat_cap * 2 : 16384;
-        if (!(s->lat = realloc(s->lat, s->lat_cap * sizeof(*s->lat)))) {
-            perror("digest-load: realloc");
-            exit(1);
-        }
-    }
-    s->lat[s->lat_len++] = (uint32_t)(now_us() - t0);
-    s->ok++;
+    bench_ok(&s->t, bench_now_us() - t0);
 }
 
 static int fail(struct slot *s, const char *what)
 {
     if (s->r.status)
-        report("%s: HTTP %d", what, s->r.status);
+        bench_report("%s: HTTP %d", what, s->r.status);
     else
-        report("%s failed", what);
-    s->errors++;
+        bench_report("%s failed", what);
+    s->t.errors++;
     return -1;
 }
 
@@ -547,11 +505,12 @@ static int handshake(struct slot *s)
     if (s->r.status != 401)
         return fail(s, "challenge request (wanted 401)");
     if (!digest_take(&s->d, &s->r)) {
-        report("no usable Digest %s challenge with qop=auth in the 401", want_alg);
-        s->errors++;
+        bench_report("no usable Digest %s challenge with qop=auth in the 401",
+                     want_alg);
+        s->t.errors++;
         return -1;
     }
-    s->handshakes++;
+    s->t.handshakes++;
     return 0;
 }
 
@@ -572,7 +531,7 @@ static int next_count(struct slot *s, int close_after, char *response)
 
 static void transfer_none(struct slot *s)
 {
-    uint64_t t0 = now_us();
+    uint64_t t0 = bench_now_us();
 
     s->r.status = 0;
     if (exchange(s, NULL, 0) || s->r.status != 200) {
@@ -584,7 +543,7 @@ static void transfer_none(struct slot *s)
 
 static void transfer_cached(struct slot *s)
 {
-    uint64_t t0 = now_us();
+    uint64_t t0 = bench_now_us();
 
     if (!s->d.valid && handshake(s))
         return;
@@ -600,13 +559,13 @@ static void transfer_cached(struct slot *s)
 
 static void transfer_context(struct slot *s)
 {
-    uint64_t t0 = now_us();
+    uint64_t t0 = bench_now_us();
     char resp[HEX_MAX];
     long seq;
 
     conn_close(&s->c);
     if (conn_open(s)) {
-        s->errors++;
+        s->t.errors++;
         return;
     }
     if (handshake(s))
@@ -633,7 +592,7 @@ static void transfer_context(struct slot *s)
 /* probe (wrong response, nc 2) or replay (the saved nc=1 request) */
 static void transfer_saved(struct slot *s, const struct saved *v)
 {
-    uint64_t t0 = now_us();
+    uint64_t t0 = bench_now_us();
     char hdr[4096], resp[HEX_MAX];
     struct digest d;
 
@@ -643,7 +602,7 @@ static void transfer_saved(struct slot *s, const struct saved *v)
     strcpy(d.opaque, v->opaque);
     strcpy(d.alg, v->alg);
     strcpy(d.cnonce, v->cnonce);
-    if (mode == M_PROBE) {
+    if (opt.mode == M_PROBE) {
         /* a well-formed answer that cannot be right: the saved one for nc 1
          * sent as nc 2, with its first digit changed besides */
         strcpy(resp, v->response);
@@ -654,15 +613,15 @@ static void transfer_saved(struct slot *s, const struct saved *v)
         auth_header(hdr, sizeof(hdr), &d, 1, v->response);
     s->r.status = 0;
     if (exchange(s, hdr, 0)) {
-        fail(s, mode_names[mode]);
+        fail(s, mode_names[opt.mode]);
         return;
     }
     if (s->r.status == 401)
-        s->refused++;
-    else if (s->r.status == 200 && mode == M_REPLAY)
-        s->accepted++;
+        s->t.refused++;
+    else if (s->r.status == 200 && opt.mode == M_REPLAY)
+        s->t.accepted++;
     else {
-        fail(s, mode == M_PROBE ? "probe (wanted 401)" : "replay");
+        fail(s, opt.mode == M_PROBE ? "probe (wanted 401)" : "replay");
         return;
     }
     record(s, t0);
@@ -674,13 +633,13 @@ static void *run(void *arg)
     long i;
 
     s->c.fd = -1;
-    if (mode == M_PROBE || mode == M_REPLAY) {
-        for (i = range_from + s->index; i < range_to; i += nconns)
+    if (opt.mode == M_PROBE || opt.mode == M_REPLAY) {
+        for (i = range_from + s->index; i < range_to; i += opt.nconns)
             transfer_saved(s, &input[i]);
         return NULL;
     }
     do {
-        switch (mode) {
+        switch (opt.mode) {
         case M_NONE:
             transfer_none(s);
             break;
@@ -698,9 +657,9 @@ static void *run(void *arg)
             break;
         }
         /* a run of failures must not spin: the bench fails on them anyway */
-        if (s->errors > 100)
+        if (s->t.errors > 100)
             break;
-    } while (now_us() < end_us);
+    } while (bench_now_us() < end_us);
     return NULL;
 }
 
@@ -749,10 +708,7 @@ static void load_input(void)
             continue;
         if (n_input == cap) {
             cap = cap ? cap * 2 : 4096;
-            if (!(input = realloc(input, (size_t)cap * sizeof(*input)))) {
-                perror("digest-load: realloc");
-                exit(1);
-            }
+            input = bench_xrealloc(input, (size_t)cap * sizeof(*input));
         }
         struct saved *v = &input[n_input++];
         snprintf(v->opaque, sizeof(v->opaque), "%s", field[0]);
@@ -798,9 +754,9 @@ static int parse_url(void)
     char host[256];
     size_t hl;
 
-    if (strncmp(url, "http://", 7))
+    if (strncmp(opt.url, "http://", 7))
         return -1;
-    h = url + 7;
+    h = opt.url + 7;
     p = strchr(h, '/');
     if (!p)
         return -1;
@@ -821,13 +777,6 @@ static int parse_url(void)
     return inet_pton(AF_INET, host, &server.sin_addr) == 1 ? 0 : -1;
 }
 
-static int cmp_u32(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-    return x < y ? -1 : x > y;
-}
-
 static void usage(void)
 {
     fprintf(stderr,
@@ -839,59 +788,42 @@ static void usage(void)
     exit(2);
 }
 
+/* the options of this client alone; bench_args takes the rest */
+static int own_option(const char *a, const char *v)
+{
+    if (!strcmp(a, "--count"))
+        max_count = atol(v);
+    else if (!strcmp(a, "--save"))
+        save_file = v;
+    else if (!strcmp(a, "--file"))
+        in_file = v;
+    else if (!strcmp(a, "--range")) {
+        if (sscanf(v, "%ld:%ld", &range_from, &range_to) != 2)
+            usage();
+    }
+    else if (!strcmp(a, "--alg"))
+        want_alg = v;
+    else if (!strcmp(a, "--user"))
+        user = v;
+    else if (!strcmp(a, "--password"))
+        password = v;
+    else
+        return 0;
+    return 1;
+}
+
 int main(int argc, char **argv)
 {
     struct slot *slots;
-    struct rusage ru;
-    uint64_t start, ok = 0, errors = 0, conns = 0, hs = 0, acc = 0, ref = 0;
-    uint32_t *lat;
-    size_t nlat = 0;
-    double elapsed, cpu;
-    int i, n;
+    struct bench_totals tot = { 0 };
+    uint64_t start;
+    int i;
 
-    for (i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-
-        if (!v)
-            usage();
-        if (!strcmp(a, "--url"))
-            url = v;
-        else if (!strcmp(a, "--mode")) {
-            for (n = 0; n < N_MODES && strcmp(v, mode_names[n]); n++)
-                ;
-            if (n == N_MODES)
-                usage();
-            mode = (enum mode)n;
-        }
-        else if (!strcmp(a, "--connections"))
-            nconns = atoi(v);
-        else if (!strcmp(a, "--seconds"))
-            run_seconds = atof(v);
-        else if (!strcmp(a, "--count"))
-            max_count = atol(v);
-        else if (!strcmp(a, "--save"))
-            save_file = v;
-        else if (!strcmp(a, "--file"))
-            in_file = v;
-        else if (!strcmp(a, "--range")) {
-            if (sscanf(v, "%ld:%ld", &range_from, &range_to) != 2)
-                usage();
-        }
-        else if (!strcmp(a, "--alg"))
-            want_alg = v;
-        else if (!strcmp(a, "--user"))
-            user = v;
-        else if (!strcmp(a, "--password"))
-            password = v;
-        else
-            usage();
-        i++;
-    }
-    if (!url || parse_url() || nconns < 1 || nconns > 2000 || run_seconds <= 0
-        || run_seconds > 600 || max_count < 0
+    bench_args(&opt, argc, argv, own_option, usage);
+    if (parse_url() || max_count < 0
         || (strcasecmp(want_alg, "MD5") && strcasecmp(want_alg, "SHA-256"))
-        || ((mode == M_PROBE || mode == M_REPLAY) && !in_file)
-        || (save_file && (mode != M_CONTEXTS || !max_count)))
+        || ((opt.mode == M_PROBE || opt.mode == M_REPLAY) && !in_file)
+        || (save_file && (opt.mode != M_CONTEXTS || !max_count)))
         usage();
     md_md5 = EVP_MD_fetch(NULL, "MD5", NULL);
     md_sha256 = EVP_MD_fetch(NULL, "SHA-256", NULL);
@@ -899,7 +831,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "digest-load: OpenSSL has no MD5 or SHA-256\n");
         return 1;
     }
-    if (mode == M_REPLAYCHECK)
+    if (opt.mode == M_REPLAYCHECK)
         return replaycheck();
     if (in_file)
         load_input();
@@ -908,60 +840,24 @@ int main(int argc, char **argv)
         return 1;
     }
 
-    slots = calloc((size_t)nconns, sizeof(*slots));
+    slots = calloc((size_t)opt.nconns, sizeof(*slots));
     if (!slots) {
         perror("digest-load: calloc");
         return 1;
     }
-    start = now_us();
-    end_us = start + (uint64_t)(run_seconds * 1e6);
-    for (i = 0; i < nconns; i++) {
-        pthread_attr_t attr;
-
+    start = bench_now_us();
+    end_us = start + (uint64_t)(opt.seconds * 1e6);
+    for (i = 0; i < opt.nconns; i++) {
         slots[i].index = i;
-        pthread_attr_init(&attr);
-        /* the slot holds the buffers; the stack needs little */
-        pthread_attr_setstacksize(&attr, 256 * 1024);
-        if (pthread_create(&slots[i].thread, &attr, run, &slots[i])) {
-            fprintf(stderr, "digest-load: cannot start thread %d\n", i);
-            return 1;
-        }
-        pthread_attr_destroy(&attr);
+        bench_thread_start(&slots[i].thread, run, &slots[i], i);
     }
-    for (i = 0; i < nconns; i++) {
+    for (i = 0; i < opt.nconns; i++) {
         pthread_join(slots[i].thread, NULL);
-        ok += slots[i].ok;
-        errors += slots[i].errors;
-        conns += slots[i].conns;
-        hs += slots[i].handshakes;
-        acc += slots[i].accepted;
-        ref += slots[i].refused;
-        nlat += slots[i].lat_len;
+        bench_add(&tot, &slots[i].t);
     }
-    elapsed = (double)(now_us() - start) / 1e6;
-    getrusage(RUSAGE_SELF, &ru);
-    cpu = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6
-          + (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+    bench_stop_clock(&tot, start);
 
     if (save_file)
         save_output(completed < max_count ? completed : max_count);
-    if (!(lat = malloc((nlat ? nlat : 1) * sizeof(*lat)))) {
-        perror("digest-load: malloc");
-        return 1;
-    }
-    for (i = 0, nlat = 0; i < nconns; i++) {
-        memcpy(lat + nlat, slots[i].lat, slots[i].lat_len * sizeof(*lat));
-        nlat += slots[i].lat_len;
-    }
-    qsort(lat, nlat, sizeof(*lat), cmp_u32);
-    printf("RESULT mode=%s requests=%llu seconds=%.3f rps=%.1f p50_us=%u "
-           "p99_us=%u errors=%llu conns=%llu handshakes=%llu accepted=%llu "
-           "refused=%llu client_cpu=%.2f\n",
-           mode_names[mode], (unsigned long long)ok, elapsed,
-           (double)ok / elapsed, nlat ? lat[nlat / 2] : 0,
-           nlat ? lat[(nlat * 99 + 99) / 100 - 1] : 0,
-           (unsigned long long)errors, (unsigned long long)conns,
-           (unsigned long long)hs, (unsigned long long)acc,
-           (unsigned long long)ref, cpu / elapsed);
-    return errors || !ok;
+    return bench_result(mode_names[opt.mode], &tot, BENCH_REPLAYS);
 }

@@ -45,28 +45,21 @@
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
-#include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <signal.h>
-#include <stdarg.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <strings.h>
 #include <sys/epoll.h>
-#include <sys/resource.h>
-#include <sys/socket.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <gssapi/gssapi.h>
+
+#define BENCH_NAME "gss-ntlm-load"
+#include "common.h"
 
 enum mode { M_NONE, M_CACHED, M_HANDSHAKE, M_REHANDSHAKE };
 static const char *mode_names[] = { "none", "cached", "handshake",
                                     "rehandshake" };
+#define N_MODES 4
 
 /* where a connection stands in its current transfer */
 enum phase { P_IDLE, P_CONNECTING, P_SEND, P_RECV };
@@ -94,10 +87,10 @@ struct conn {
 };
 
 /* ---- options and totals ---------------------------------------------- */
-static enum mode mode = M_CACHED;
-static int nconns = 8;
-static double run_seconds = 5;
-static double hold_seconds = 0;
+static struct bench_opts opt = {
+    .mode_names = mode_names, .n_modes = N_MODES, .max_conns = 5000,
+    .takes_hold = 1, .mode = M_CACHED, .nconns = 8, .seconds = 5,
+};
 static const char *scheme = "NTLM";
 static char host[256] = "127.0.0.1";
 static int port = 80;
@@ -110,44 +103,10 @@ static gss_OID_desc ntlmssp_oid = {
     10, (void *)"\x2b\x06\x01\x04\x01\x82\x37\x02\x02\x0a"
 };
 
-static uint64_t n_ok, n_errors, n_mismatch, n_conns, n_handshakes;
-static uint32_t *lat;       /* microseconds per successful transfer */
-static size_t lat_len, lat_cap;
+static struct bench_totals tot;
 static int epfd;
 static struct conn *conns;
 static int next_slot;       /* --hold: the next slot to set up */
-static volatile sig_atomic_t stop_hold;
-static int n_reported;      /* error lines printed so far: a few suffice */
-
-static uint64_t now_us(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000ULL + (uint64_t)ts.tv_nsec / 1000;
-}
-
-static void report(const char *fmt, ...)
-{
-    va_list ap;
-
-    if (n_reported++ < 5) {
-        fprintf(stderr, "gss-ntlm-load: ");
-        va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
-        va_end(ap);
-        fputc('\n', stderr);
-    }
-}
-
-static void *xrealloc(void *p, size_t n)
-{
-    if (!(p = realloc(p, n))) {
-        perror("gss-ntlm-load: realloc");
-        exit(1);
-    }
-    return p;
-}
 
 /* ---- base64 ---------------------------------------------------------- */
 static const char b64chars[] =
@@ -268,11 +227,11 @@ static int gss_step(struct conn *c, const unsigned char *in, size_t in_len,
                                in ? &ib : GSS_C_NO_BUFFER, NULL, &ob, NULL,
                                NULL);
     if (GSS_ERROR(maj) || !ob.length) {
-        report("gss_init_sec_context failed (major 0x%lx)", (long)maj);
+        bench_report("gss_init_sec_context failed (major 0x%lx)", (long)maj);
         gss_release_buffer(&m, &ob);
         return -1;
     }
-    *b64 = xrealloc(NULL, ob.length * 4 / 3 + 8);
+    *b64 = bench_xrealloc(NULL, ob.length * 4 / 3 + 8);
     b64_encode(*b64, ob.value, ob.length);
     gss_release_buffer(&m, &ob);
     return 0;
@@ -307,13 +266,13 @@ static int open_conn(struct conn *c)
 
     c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (c->fd < 0) {
-        report("socket: %s", strerror(errno));
+        bench_report("socket: %s", strerror(errno));
         return -1;
     }
     setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     if (connect(c->fd, (struct sockaddr *)&peer, sizeof(peer)) < 0
         && errno != EINPROGRESS) {
-        report("connect: %s", strerror(errno));
+        bench_report("connect: %s", strerror(errno));
         close(c->fd);
         c->fd = -1;
         return -1;
@@ -321,7 +280,7 @@ static int open_conn(struct conn *c)
     epoll_ctl(epfd, EPOLL_CTL_ADD, c->fd, &ev);
     c->phase = P_CONNECTING;
     c->fresh = 1;
-    n_conns++;
+    tot.conns++;
     return 0;
 }
 
@@ -340,7 +299,7 @@ static void queue_request(struct conn *c, const char *token)
     int n;
 
     if (need > c->out_cap)
-        c->out = xrealloc(c->out, c->out_cap = need);
+        c->out = bench_xrealloc(c->out, c->out_cap = need);
     n = snprintf(c->out, c->out_cap,
                  "GET %s HTTP/1.1\r\nHost: %s:%d\r\n"
                  "User-Agent: gss-ntlm-load\r\n%s%s%s%s%s\r\n",
@@ -358,7 +317,7 @@ static void queue_request(struct conn *c, const char *token)
 
 static int running(uint64_t end)
 {
-    return hold_seconds == 0 && now_us() < end;
+    return opt.hold == 0 && bench_now_us() < end;
 }
 
 static void start_transfer(struct conn *c);
@@ -367,17 +326,13 @@ static void start_transfer(struct conn *c);
 static void finish(struct conn *c, int ok, uint64_t end)
 {
     if (ok) {
-        if (lat_len == lat_cap)
-            lat = xrealloc(lat, (lat_cap = lat_cap ? lat_cap * 2 : 65536)
-                                * sizeof(*lat));
-        lat[lat_len++] = (uint32_t)(now_us() - c->t0);
-        n_ok++;
+        bench_ok(&tot, bench_now_us() - c->t0);
     } else {
-        n_errors++;
+        tot.errors++;
         close_conn(c);
     }
     drop_ctx(c);
-    if (mode == M_HANDSHAKE && hold_seconds == 0)
+    if (opt.mode == M_HANDSHAKE && opt.hold == 0)
         close_conn(c);
     c->active = 0;
     if (c->fd >= 0) {
@@ -386,7 +341,7 @@ static void finish(struct conn *c, int ok, uint64_t end)
     }
     if (running(end))
         start_transfer(c);
-    else if (hold_seconds > 0 && next_slot < nconns)
+    else if (opt.hold > 0 && next_slot < opt.nconns)
         start_transfer(&conns[next_slot++]);
 }
 
@@ -395,20 +350,20 @@ static void start_transfer(struct conn *c)
     char *tok = NULL;
 
     c->active = 1;
-    c->t0 = now_us();
+    c->t0 = bench_now_us();
     c->challenged = 0;
     c->fresh = 0;
     c->leg = 0;
     if (c->fd < 0 && open_conn(c) < 0) {
         c->active = 0;
-        n_errors++;
+        tot.errors++;
         return;
     }
-    if (mode == M_HANDSHAKE || mode == M_REHANDSHAKE
-        || (mode == M_CACHED && !c->authed)) {
+    if (opt.mode == M_HANDSHAKE || opt.mode == M_REHANDSHAKE
+        || (opt.mode == M_CACHED && !c->authed)) {
         if (gss_step(c, NULL, 0, &tok) < 0) {
             c->active = 0;
-            n_errors++;
+            tot.errors++;
             close_conn(c);
             return;
         }
@@ -476,13 +431,13 @@ static void on_response(struct conn *c, struct response *r, uint64_t end)
         /* the CHALLENGE: answer it on this same connection */
         c->challenged = 1;
         if (r->close) {
-            report("server closed the connection after its CHALLENGE");
+            bench_report("server closed the connection after its CHALLENGE");
             finish(c, 0, end);
             return;
         }
         if ((n = b64_decode(msg, sizeof(msg), r->token)) <= 0
             || gss_step(c, msg, (size_t)n, &tok) < 0) {
-            report("bad CHALLENGE from the server");
+            bench_report("bad CHALLENGE from the server");
             finish(c, 0, end);
             return;
         }
@@ -493,25 +448,26 @@ static void on_response(struct conn *c, struct response *r, uint64_t end)
         return;
     }
     if (r->status != 200) {
-        report("HTTP %d%s", r->status, c->leg == 3 ? " after AUTHENTICATE"
-               : c->leg == 1 ? " after NEGOTIATE" : "");
+        bench_report("HTTP %d%s", r->status,
+                     c->leg == 3 ? " after AUTHENTICATE"
+                     : c->leg == 1 ? " after NEGOTIATE" : "");
         /* a cached-mode request on an authenticated connection that is
          * challenged again: the server dropped its credential */
-        if (mode == M_CACHED && c->leg == 0 && c->authed)
-            n_mismatch++;
+        if (opt.mode == M_CACHED && c->leg == 0 && c->authed)
+            tot.mismatches++;
         finish(c, 0, end);
         return;
     }
     if (c->leg == 3) {
-        n_handshakes++;
+        tot.handshakes++;
         c->authed = 1;
     }
     /* shape checks: what the mode promises about connections and 401s */
-    if ((mode == M_NONE && c->challenged)
-        || (mode == M_HANDSHAKE && (!c->fresh || !c->challenged))
-        || (mode == M_REHANDSHAKE && !c->challenged)
-        || (mode == M_CACHED && c->challenged && !c->fresh))
-        n_mismatch++;
+    if ((opt.mode == M_NONE && c->challenged)
+        || (opt.mode == M_HANDSHAKE && (!c->fresh || !c->challenged))
+        || (opt.mode == M_REHANDSHAKE && !c->challenged)
+        || (opt.mode == M_CACHED && c->challenged && !c->fresh))
+        tot.mismatches++;
     if (r->close)
         close_conn(c);
     finish(c, 1, end);
@@ -533,7 +489,7 @@ static void on_event(struct conn *c, uint32_t ev, uint64_t end)
     }
     if (c->phase == P_CONNECTING) {
         if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err) {
-            report("connect: %s", strerror(err ? err : errno));
+            bench_report("connect: %s", strerror(err ? err : errno));
             finish(c, 0, end);
             return;
         }
@@ -548,7 +504,7 @@ static void on_event(struct conn *c, uint32_t ev, uint64_t end)
                 return;
             }
             if (n <= 0) {
-                report("send: %s", strerror(errno));
+                bench_report("send: %s", strerror(errno));
                 finish(c, 0, end);
                 return;
             }
@@ -562,13 +518,13 @@ static void on_event(struct conn *c, uint32_t ev, uint64_t end)
         return;
     for (;;) {
         if (c->in_cap - c->in_len < 4097)
-            c->in = xrealloc(c->in, c->in_cap = c->in_cap * 2 + 8192);
+            c->in = bench_xrealloc(c->in, c->in_cap = c->in_cap * 2 + 8192);
         n = recv(c->fd, c->in + c->in_len, c->in_cap - c->in_len - 1, 0);
         if (n < 0 && errno == EAGAIN)
             break;
         if (n <= 0) {
-            report("connection closed before a full response (%s)",
-                   n < 0 ? strerror(errno) : "EOF");
+            bench_report("connection closed before a full response (%s)",
+                         n < 0 ? strerror(errno) : "EOF");
             finish(c, 0, end);
             return;
         }
@@ -578,14 +534,14 @@ static void on_event(struct conn *c, uint32_t ev, uint64_t end)
     if (rc == 0)
         return;
     if (rc < 0 || r.chunked || r.content_length < 0) {
-        report("unparsable response (chunked or no Content-Length)");
+        bench_report("unparsable response (chunked or no Content-Length)");
         finish(c, 0, end);
         return;
     }
     if (c->in_len < r.header_len + (size_t)r.content_length)
         return;     /* the rest of the body is still on its way */
     if (c->in_len > r.header_len + (size_t)r.content_length) {
-        report("extra bytes after a response");
+        bench_report("extra bytes after a response");
         finish(c, 0, end);
         return;
     }
@@ -593,30 +549,14 @@ static void on_event(struct conn *c, uint32_t ev, uint64_t end)
 }
 
 /* ---- main ------------------------------------------------------------ */
-static int cmp_u32(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-    return x < y ? -1 : x > y;
-}
-
-/* connections the server has not closed: nothing to read yet (EAGAIN) */
+/* --hold: the connections the server has not closed */
 static int alive_conns(void)
 {
-    char b;
     int i, n = 0;
 
-    for (i = 0; i < nconns; i++)
-        if (conns[i].fd >= 0 && recv(conns[i].fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) < 0
-            && errno == EAGAIN)
-            n++;
+    for (i = 0; i < opt.nconns; i++)
+        n += bench_fd_open(conns[i].fd);
     return n;
-}
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    stop_hold = 1;
 }
 
 static void usage(void)
@@ -657,74 +597,52 @@ static void parse_url(const char *url)
     }
 }
 
+/* the option of this client alone; bench_args takes the rest */
+static int own_option(const char *a, const char *v)
+{
+    if (strcmp(a, "--scheme"))
+        return 0;
+    scheme = v;
+    return 1;
+}
+
 int main(int argc, char **argv)
 {
     struct epoll_event evs[256];
-    struct rusage ru;
     uint64_t start, end, hard_end, t;
-    double elapsed, cpu;
-    const char *url = NULL;
     int i, n, active;
 
-    for (i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-
-        if (!v)
-            usage();
-        if (!strcmp(a, "--url"))
-            url = v;
-        else if (!strcmp(a, "--mode")) {
-            for (n = 0; n < 4 && strcmp(v, mode_names[n]); n++)
-                ;
-            if (n == 4)
-                usage();
-            mode = (enum mode)n;
-        }
-        else if (!strcmp(a, "--connections"))
-            nconns = atoi(v);
-        else if (!strcmp(a, "--seconds"))
-            run_seconds = atof(v);
-        else if (!strcmp(a, "--hold"))
-            hold_seconds = atof(v);
-        else if (!strcmp(a, "--scheme"))
-            scheme = v;
-        else
-            usage();
-        i++;
-    }
-    if (!url || nconns < 1 || nconns > 5000 || run_seconds <= 0
-        || run_seconds > 600 || hold_seconds < 0 || hold_seconds > 600)
-        usage();
-    parse_url(url);
-    if (mode != M_NONE)
+    bench_args(&opt, argc, argv, own_option, usage);
+    parse_url(opt.url);
+    if (opt.mode != M_NONE)
         acquire_cred();
     signal(SIGPIPE, SIG_IGN);
-    signal(SIGTERM, on_signal);
-    signal(SIGINT, on_signal);
+    bench_catch_stop();
 
     epfd = epoll_create1(EPOLL_CLOEXEC);
-    conns = calloc((size_t)nconns, sizeof(*conns));
-    start = now_us();
-    end = start + (uint64_t)(run_seconds * 1e6);
+    conns = calloc((size_t)opt.nconns, sizeof(*conns));
+    start = bench_now_us();
+    end = start + (uint64_t)(opt.seconds * 1e6);
     /* every loop stops by itself: transfers get TRANSFER_TIMEOUT_US at most */
-    hard_end = (hold_seconds ? start : end) + TRANSFER_TIMEOUT_US + 5000000ULL;
-    for (i = 0; i < nconns; i++) {
+    hard_end = (opt.hold ? start : end) + TRANSFER_TIMEOUT_US + 5000000ULL;
+    for (i = 0; i < opt.nconns; i++) {
         conns[i].fd = -1;
         conns[i].ctx = GSS_C_NO_CONTEXT;
     }
-    next_slot = hold_seconds > 0 && nconns > HOLD_BATCH ? HOLD_BATCH : nconns;
+    next_slot = opt.hold > 0 && opt.nconns > HOLD_BATCH ? HOLD_BATCH
+                                                            : opt.nconns;
     for (i = 0; i < next_slot; i++)
         start_transfer(&conns[i]);
     for (;;) {
         n = epoll_wait(epfd, evs, 256, 100);
         for (i = 0; i < n; i++)
             on_event(evs[i].data.ptr, evs[i].events, end);
-        t = now_us();
-        for (i = 0, active = 0; i < nconns; i++) {
+        t = bench_now_us();
+        for (i = 0, active = 0; i < opt.nconns; i++) {
             if (!conns[i].active)
                 continue;
             if (t - conns[i].t0 > TRANSFER_TIMEOUT_US || t > hard_end) {
-                report("transfer timed out");
+                bench_report("transfer timed out");
                 finish(&conns[i], 0, 0);
                 continue;
             }
@@ -733,36 +651,10 @@ int main(int argc, char **argv)
         if (!active)
             break;
     }
-    elapsed = (double)(now_us() - start) / 1e6;
-    getrusage(RUSAGE_SELF, &ru);
-    cpu = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6
-          + (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+    bench_stop_clock(&tot, start);
 
-    if (hold_seconds > 0) {
-        /* a moment for any close by the server to arrive */
-        usleep(200000);
-        active = alive_conns();
-        printf("READY conns=%d errors=%llu\n", active,
-               (unsigned long long)n_errors);
-        fflush(stdout);
-        t = now_us() + (uint64_t)(hold_seconds * 1e6);
-        while (!stop_hold && now_us() < t)
-            usleep(100000);
-        /* still all there while memory was being measured? */
-        n = alive_conns();
-        printf("END conns=%d\n", n);
-        return n_errors || active != nconns || n != nconns;
-    }
-
-    qsort(lat, lat_len, sizeof(*lat), cmp_u32);
-    printf("RESULT mode=%s requests=%llu seconds=%.3f rps=%.1f p50_us=%u "
-           "p99_us=%u errors=%llu mismatches=%llu conns=%llu handshakes=%llu "
-           "client_cpu=%.2f\n",
-           mode_names[mode], (unsigned long long)n_ok, elapsed,
-           (double)n_ok / elapsed, lat_len ? lat[lat_len / 2] : 0,
-           lat_len ? lat[(lat_len * 99 + 99) / 100 - 1] : 0,
-           (unsigned long long)n_errors, (unsigned long long)n_mismatch,
-           (unsigned long long)n_conns, (unsigned long long)n_handshakes,
-           cpu / elapsed);
-    return n_errors || n_mismatch || !n_ok;
+    if (opt.hold > 0)
+        return !bench_hold(&opt, tot.errors, alive_conns)
+               || tot.errors;
+    return bench_result(mode_names[opt.mode], &tot, BENCH_MISMATCHES);
 }

@@ -47,25 +47,17 @@
  *
  * Build: cc -O2 -pthread -o ntlm-load ntlm-load.c -lcurl
  */
-#include <errno.h>
-#include <pthread.h>
 #include <semaphore.h>
-#include <signal.h>
-#include <stdarg.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/resource.h>
-#include <sys/socket.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <curl/curl.h>
+
+#define BENCH_NAME "ntlm-load"
+#include "common.h"
 
 enum mode { M_NONE, M_CACHED, M_HANDSHAKE, M_REHANDSHAKE };
 static const char *mode_names[] = { "none", "cached", "handshake",
                                     "rehandshake" };
+#define N_MODES 4
 
 /* how long one transfer may take before it counts as an error */
 #define TRANSFER_TIMEOUT_S 30L
@@ -78,45 +70,17 @@ struct slot {
     pthread_t thread;
     CURL *h;
     int n401;               /* 401 status lines seen in this transfer */
-    uint64_t ok, errors, mismatch, conns, handshakes;
-    uint32_t *lat;          /* microseconds per successful transfer */
-    size_t lat_len, lat_cap;
+    struct bench_totals t;
 };
 
-static enum mode mode = M_CACHED;
-static int nconns = 8;
-static double run_seconds = 5, hold_seconds = 0;
-static const char *url, *userpwd = "EXAMPLE\\benchuser:Bench!pass1";
+static struct bench_opts opt = {
+    .mode_names = mode_names, .n_modes = N_MODES, .max_conns = 2000,
+    .takes_hold = 1, .mode = M_CACHED, .nconns = 8, .seconds = 5,
+};
+static const char *userpwd = "EXAMPLE\\benchuser:Bench!pass1";
 static uint64_t end_us;
-static volatile sig_atomic_t stop_hold;
 static sem_t hold_sem;
-
-static pthread_mutex_t report_lock = PTHREAD_MUTEX_INITIALIZER;
-static int n_reported;
-
-static uint64_t now_us(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000ULL + (uint64_t)ts.tv_nsec / 1000;
-}
-
-/* the first few problems, on stderr: enough to see what went wrong */
-static void report(const char *fmt, ...)
-{
-    va_list ap;
-
-    pthread_mutex_lock(&report_lock);
-    if (n_reported++ < 5) {
-        fprintf(stderr, "ntlm-load: ");
-        va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
-        va_end(ap);
-        fputc('\n', stderr);
-    }
-    pthread_mutex_unlock(&report_lock);
-}
+static struct slot *slots;
 
 static size_t discard(char *p, size_t size, size_t n, void *u)
 {
@@ -148,7 +112,7 @@ static void setup(struct slot *s)
         fprintf(stderr, "ntlm-load: curl_easy_init failed\n");
         exit(1);
     }
-    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_URL, opt.url);
     curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_TIMEOUT, TRANSFER_TIMEOUT_S);
@@ -159,13 +123,13 @@ static void setup(struct slot *s)
     /* one connection per handle, kept however long the run */
     curl_easy_setopt(h, CURLOPT_MAXCONNECTS, 1L);
     curl_easy_setopt(h, CURLOPT_MAXAGE_CONN, 3600L);
-    if (mode != M_NONE) {
+    if (opt.mode != M_NONE) {
         /* NTLM alone: curl then sends its NEGOTIATE at once instead of
          * first probing with a request that is bound to fail */
         curl_easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_NTLM);
         curl_easy_setopt(h, CURLOPT_USERPWD, userpwd);
     }
-    if (mode == M_HANDSHAKE) {
+    if (opt.mode == M_HANDSHAKE) {
         curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
         curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
     }
@@ -181,18 +145,18 @@ static void done(struct slot *s, CURLcode rc)
     curl_easy_getinfo(s->h, CURLINFO_RESPONSE_CODE, &code);
     curl_easy_getinfo(s->h, CURLINFO_NUM_CONNECTS, &connects);
     curl_easy_getinfo(s->h, CURLINFO_TOTAL_TIME_T, &total);
-    s->conns += (uint64_t)connects;
+    s->t.conns += (uint64_t)connects;
     if (rc != CURLE_OK || code != 200) {
         if (rc != CURLE_OK)
-            report("%s", curl_easy_strerror(rc));
+            bench_report("%s", curl_easy_strerror(rc));
         else
-            report("HTTP %ld (%d 401s in the transfer)", code, s->n401);
-        s->errors++;
+            bench_report("HTTP %ld (%d 401s in the transfer)", code, s->n401);
+        s->t.errors++;
         return;
     }
     if (s->n401)
-        s->handshakes++;
-    switch (mode) {
+        s->t.handshakes++;
+    switch (opt.mode) {
     case M_NONE:
         shape_ok = s->n401 == 0;
         break;
@@ -204,23 +168,15 @@ static void done(struct slot *s, CURLcode rc)
         shape_ok = connects == 1 && s->n401 >= 1;
         break;
     default:    /* rehandshake: challenged every time, on a kept connection */
-        shape_ok = s->n401 >= 1 && s->conns == 1;
+        shape_ok = s->n401 >= 1 && s->t.conns == 1;
         break;
     }
     if (!shape_ok) {
-        report("unexpected transfer in %s mode: %ld new connection(s), "
-               "%d 401(s)", mode_names[mode], connects, s->n401);
-        s->mismatch++;
+        bench_report("unexpected transfer in %s mode: %ld new connection(s), "
+                     "%d 401(s)", mode_names[opt.mode], connects, s->n401);
+        s->t.mismatches++;
     }
-    if (s->lat_len == s->lat_cap) {
-        s->lat_cap = s->lat_cap ? s->lat_cap * 2 : 16384;
-        if (!(s->lat = realloc(s->lat, s->lat_cap * sizeof(*s->lat)))) {
-            perror("ntlm-load: realloc");
-            exit(1);
-        }
-    }
-    s->lat[s->lat_len++] = (uint32_t)total;
-    s->ok++;
+    bench_ok(&s->t, (uint64_t)total);
 }
 
 /* bounded: a new transfer starts only before end_us, and each has
@@ -229,7 +185,7 @@ static void *run(void *arg)
 {
     struct slot *s = arg;
 
-    if (hold_seconds > 0) {
+    if (opt.hold > 0) {
         sem_wait(&hold_sem);
         s->n401 = 0;
         done(s, curl_easy_perform(s->h));
@@ -239,37 +195,22 @@ static void *run(void *arg)
     do {
         s->n401 = 0;
         done(s, curl_easy_perform(s->h));
-    } while (hold_seconds == 0 && now_us() < end_us);
+    } while (opt.hold == 0 && bench_now_us() < end_us);
     /* the handle stays: in --hold mode its cache holds the connection */
     return NULL;
 }
 
-/* connections the server has not closed: nothing to read yet (EAGAIN) */
-static int alive_conns(struct slot *slots)
+/* --hold: the connections the server has not closed */
+static int alive_conns(void)
 {
     curl_socket_t fd;
-    char b;
     int i, n = 0;
 
-    for (i = 0; i < nconns; i++)
+    for (i = 0; i < opt.nconns; i++)
         if (curl_easy_getinfo(slots[i].h, CURLINFO_ACTIVESOCKET, &fd) == CURLE_OK
-            && fd != CURL_SOCKET_BAD
-            && recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) < 0 && errno == EAGAIN)
+            && fd != CURL_SOCKET_BAD && bench_fd_open(fd))
             n++;
     return n;
-}
-
-static int cmp_u32(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-    return x < y ? -1 : x > y;
-}
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    stop_hold = 1;
 }
 
 static void usage(void)
@@ -281,114 +222,45 @@ static void usage(void)
     exit(2);
 }
 
+/* the option of this client alone; bench_args takes the rest */
+static int own_option(const char *a, const char *v)
+{
+    if (strcmp(a, "--user"))
+        return 0;
+    userpwd = v;
+    return 1;
+}
+
 int main(int argc, char **argv)
 {
-    struct slot *slots;
-    struct rusage ru;
-    uint64_t start, ok = 0, errors = 0, mismatch = 0, conns = 0, hs = 0;
-    uint32_t *lat;
-    size_t nlat = 0;
-    double elapsed, cpu;
-    int i, n;
+    struct bench_totals tot = { 0 };
+    uint64_t start;
+    int i;
 
-    for (i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-
-        if (!v)
-            usage();
-        if (!strcmp(a, "--url"))
-            url = v;
-        else if (!strcmp(a, "--mode")) {
-            for (n = 0; n < 4 && strcmp(v, mode_names[n]); n++)
-                ;
-            if (n == 4)
-                usage();
-            mode = (enum mode)n;
-        }
-        else if (!strcmp(a, "--connections"))
-            nconns = atoi(v);
-        else if (!strcmp(a, "--seconds"))
-            run_seconds = atof(v);
-        else if (!strcmp(a, "--hold"))
-            hold_seconds = atof(v);
-        else if (!strcmp(a, "--user"))
-            userpwd = v;
-        else
-            usage();
-        i++;
-    }
-    if (!url || nconns < 1 || nconns > 2000 || run_seconds <= 0
-        || run_seconds > 600 || hold_seconds < 0 || hold_seconds > 600)
-        usage();
-    signal(SIGTERM, on_signal);
-    signal(SIGINT, on_signal);
+    bench_args(&opt, argc, argv, own_option, usage);
+    bench_catch_stop();
 
     curl_global_init(CURL_GLOBAL_DEFAULT);
     sem_init(&hold_sem, 0, HOLD_BATCH);
-    slots = calloc((size_t)nconns, sizeof(*slots));
-    for (i = 0; i < nconns; i++)
+    slots = calloc((size_t)opt.nconns, sizeof(*slots));
+    for (i = 0; i < opt.nconns; i++)
         setup(&slots[i]);
-    start = now_us();
-    end_us = start + (uint64_t)(run_seconds * 1e6);
-    for (i = 0; i < nconns; i++) {
-        /* small stacks: --hold runs hundreds of threads */
-        pthread_attr_t attr;
-
-        pthread_attr_init(&attr);
-        pthread_attr_setstacksize(&attr, 256 * 1024);
-        if (pthread_create(&slots[i].thread, &attr, run, &slots[i])) {
-            fprintf(stderr, "ntlm-load: cannot start thread %d\n", i);
-            exit(1);
-        }
-        pthread_attr_destroy(&attr);
-    }
-    for (i = 0; i < nconns; i++) {
+    start = bench_now_us();
+    end_us = start + (uint64_t)(opt.seconds * 1e6);
+    for (i = 0; i < opt.nconns; i++)
+        bench_thread_start(&slots[i].thread, run, &slots[i], i);
+    for (i = 0; i < opt.nconns; i++) {
         pthread_join(slots[i].thread, NULL);
-        ok += slots[i].ok;
-        errors += slots[i].errors;
-        mismatch += slots[i].mismatch;
-        conns += slots[i].conns;
-        hs += slots[i].handshakes;
-        nlat += slots[i].lat_len;
+        bench_add(&tot, &slots[i].t);
     }
-    elapsed = (double)(now_us() - start) / 1e6;
-    getrusage(RUSAGE_SELF, &ru);
-    cpu = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6
-          + (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+    bench_stop_clock(&tot, start);
 
-    if (hold_seconds > 0) {
-        /* each handle's cache keeps its connection open and idle; a moment
-         * for any close by the server to arrive before counting them */
-        usleep(200000);
-        n = alive_conns(slots);
-        printf("READY conns=%d errors=%llu\n", n, (unsigned long long)errors);
-        fflush(stdout);
-        start = now_us() + (uint64_t)(hold_seconds * 1e6);
-        while (!stop_hold && now_us() < start)
-            usleep(100000);
-        i = alive_conns(slots);
-        printf("END conns=%d\n", i);
-        return errors || mismatch || n != nconns || i != nconns;
-    }
+    /* each handle's cache keeps its connection open and idle */
+    if (opt.hold > 0)
+        return !bench_hold(&opt, tot.errors, alive_conns)
+               || tot.errors || tot.mismatches;
 
-    if (!(lat = malloc((nlat ? nlat : 1) * sizeof(*lat)))) {
-        perror("ntlm-load: malloc");
-        return 1;
-    }
-    for (i = 0, nlat = 0; i < nconns; i++) {
-        memcpy(lat + nlat, slots[i].lat, slots[i].lat_len * sizeof(*lat));
-        nlat += slots[i].lat_len;
-    }
-    qsort(lat, nlat, sizeof(*lat), cmp_u32);
-    printf("RESULT mode=%s requests=%llu seconds=%.3f rps=%.1f p50_us=%u "
-           "p99_us=%u errors=%llu mismatches=%llu conns=%llu handshakes=%llu "
-           "client_cpu=%.2f\n",
-           mode_names[mode], (unsigned long long)ok, elapsed,
-           (double)ok / elapsed, nlat ? lat[nlat / 2] : 0,
-           nlat ? lat[(nlat * 99 + 99) / 100 - 1] : 0,
-           (unsigned long long)errors, (unsigned long long)mismatch,
-           (unsigned long long)conns, (unsigned long long)hs, cpu / elapsed);
     /* the handles are left to the exit: cleaning up hundreds of them would
      * only add time after the measurement */
-    return errors || mismatch || !ok;
+    return bench_result(mode_names[opt.mode], &tot, BENCH_MISMATCHES);
 }
