@@ -286,7 +286,7 @@ apr_status_t ac_digest_window_decode(ac_mac_t *m, const char *opaque,
 /*
  * Plaintext layout, big-endian:
  *   alg 1, sess 1, created 8, expires 8, H(A1) 16 or 32 (binary),
- *   then server, realm, user, domain, each a 2-byte length and bytes.
+ *   then scope, realm, user, domain, each a 2-byte length and bytes.
  * Sealed: version 1 || iv 12 || AES-256-GCM(plaintext) || tag 16, with
  * version || opaque as additional data.
  * For "www.example.com", "Staff", "alice", "EXAMPLE" and SHA-256 that is
@@ -350,7 +350,7 @@ apr_status_t ac_digest_ctx_seal(const unsigned char key[AC_DIGEST_KEY_LEN],
     hlen = ac_digest_hex_len(c->alg) / 2;
     if (strnlen(c->ha1, sizeof(c->ha1)) != 2 * hlen)
         return APR_EINVAL;
-    strs[0] = str_or_empty(c->server);
+    strs[0] = str_or_empty(c->scope);
     strs[1] = str_or_empty(c->realm);
     strs[2] = str_or_empty(c->user);
     strs[3] = str_or_empty(c->domain);
@@ -396,7 +396,7 @@ apr_status_t ac_digest_ctx_seal(const unsigned char key[AC_DIGEST_KEY_LEN],
 static int parse_plain(const unsigned char *b, apr_size_t len, apr_pool_t *p,
                        ac_digest_ctx_t *c)
 {
-    const char **strs[4] = { &c->server, &c->realm, &c->user, &c->domain };
+    const char **strs[4] = { &c->scope, &c->realm, &c->user, &c->domain };
     apr_size_t hlen, at, i;
 
     if (len < FIXED_LEN || b[0] > AC_DIGEST_SHA512_256 || b[1] > 1)

@@ -30,7 +30,7 @@
 #define AC_DIGEST_OPAQUE_LEN  32    /* hex of 16 random bytes */
 #define AC_DIGEST_IV_LEN      12
 #define AC_DIGEST_FUTURE_SKEW 60    /* seconds a nonce may be ahead of us */
-#define AC_DIGEST_CTX_VERSION 2
+#define AC_DIGEST_CTX_VERSION 3    /* 3: the scope, not the server name */
 #define AC_DIGEST_WINDOW_VERSION 1
 #define AC_DIGEST_WINDOW_LEN  (1 + AC_DIGEST_NONCE_LEN + 4 + 8 + 16)
 
@@ -121,7 +121,8 @@ apr_status_t ac_digest_window_decode(ac_mac_t *m, const char *opaque,
 
 /* What a logon leaves behind; it does not change afterwards. */
 typedef struct {
-    const char *server;     /* the strings are at most 65535 bytes */
+    const char *scope;      /* where it was verified (authcache_scope);
+                               the strings are at most 65535 bytes */
     const char *realm;
     const char *user;
     const char *domain;

@@ -23,18 +23,16 @@
 APLOG_USE_MODULE(authcache);
 
 /*
- * Entries of different locations and backends are kept apart unless
- * AuthCacheContext names a shared context. The vhost is part of it because
- * two vhosts may give the same path different backends.
+ * Entries of different scopes (authcache_scope.c: virtual host, the
+ * sections that configure authentication) are kept apart unless
+ * AuthCacheContext names a shared context.
  */
 static const char *basic_context(request_rec *r,
                                  const authcache_dir_config_rec *conf)
 {
-    if (conf->context)
-        return conf->context;
-    return apr_psprintf(r->pool, "%s:%u|%s|%s", r->server->server_hostname,
-                        (unsigned)r->server->port, conf->dir ? conf->dir : "",
-                        conf->provider_names);
+    return conf->context ? conf->context
+                         : apr_pstrcat(r->pool, "scope:", authcache_scope(r),
+                                       NULL);
 }
 
 /* Asks the backends in order, as AuthBasicProvider would. */
@@ -100,6 +98,8 @@ static apr_status_t find_token(request_rec *r, authcache_conn_rec *cc,
 
     *from_conn = gen && cc->basic_valid && cc->basic_generation == gen
                  && !strcmp(cc->basic_user, user)
+                 && cc->basic_domain_len == name->domain_len
+                 && !memcmp(cc->basic_domain, name->domain, name->domain_len)
                  && !strcmp(cc->basic_context, context);
     if (*from_conn) {
         memcpy(key, cc->basic_key, AC_KEY_LEN);
@@ -111,12 +111,15 @@ static apr_status_t find_token(request_rec *r, authcache_conn_rec *cc,
 }
 
 static void remember_token(authcache_conn_rec *cc, const char *user,
-                           const char *context,
+                           const ac_name_t *name, const char *context,
                            const unsigned char key[AC_KEY_LEN],
                            const ac_token_t *t, apr_uint32_t gen)
 {
     apr_pool_clear(cc->basic_pool);
     cc->basic_user = apr_pstrdup(cc->basic_pool, user);
+    cc->basic_domain = apr_pstrmemdup(cc->basic_pool, name->domain,
+                                      name->domain_len);
+    cc->basic_domain_len = name->domain_len;
     cc->basic_context = apr_pstrdup(cc->basic_pool, context);
     memcpy(cc->basic_key, key, AC_KEY_LEN);
     cc->basic_token = *t;
@@ -132,6 +135,7 @@ static authn_status basic_check_password(request_rec *r, const char *user,
 {
     authcache_dir_config_rec *conf =
         ap_get_module_config(r->per_dir_config, &authcache_module);
+    const authcache_req_rec *e;
     authcache_conn_rec *cc;
     unsigned char key[AC_KEY_LEN];
     const char *context = NULL, *header, *why;
@@ -155,10 +159,7 @@ static authn_status basic_check_password(request_rec *r, const char *user,
      * credentials from elsewhere).
      */
     header = r->ap_auth_type && !strcasecmp(r->ap_auth_type, "Basic")
-        ? apr_table_get(r->headers_in, PROXYREQ_PROXY == r->proxyreq
-                                       ? "Proxy-Authorization"
-                                       : "Authorization")
-        : NULL;
+        ? authcache_auth_header(r) : NULL;
     if ((header && ac_basic_header_check(header, strlen(header), &why)
                    != APR_SUCCESS)
         || ac_name_split(user, strlen(user), conf->default_domain, &name,
@@ -167,6 +168,18 @@ static authn_status basic_check_password(request_rec *r, const char *user,
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                       "authcache: refusing login for %s: %s", r->uri, why);
         return AUTH_DENIED;
+    }
+
+    /*
+     * A subrequest or internal redirect of a request we granted with this
+     * header, in the same scope: that decision stands (and its cached
+     * flag: the client's request was answered by the backend or not).
+     */
+    if (header && (e = authcache_req_earlier(r, AUTHCACHE_SOURCE_BASIC,
+                                             header))
+        && !strcmp(e->granted_scope, authcache_scope(r))) {
+        authcache_notes_reuse(r, e);
+        return AUTH_GRANTED;
     }
 
     cc = conf->basic_ttl > 0 ? authcache_conn(r) : NULL;
@@ -199,7 +212,7 @@ static authn_status basic_check_password(request_rec *r, const char *user,
             apr_table_setn(r->notes, AUTHCACHE_VAR_GROUPS,
                            apr_pstrmemdup(r->pool, t.groups, t.groups_len));
         if (!from_conn)
-            remember_token(cc, user, context, key, &t, gen);
+            remember_token(cc, user, &name, context, key, &t, gen);
         ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r,
                       "authcache: %s served from the cache", user);
         st = AUTH_GRANTED;
@@ -219,7 +232,8 @@ static authn_status basic_check_password(request_rec *r, const char *user,
         authcache_notes_set(r, match, AUTHCACHE_SOURCE_BASIC,
                             apr_pstrmemdup(r->pool, name.user, name.user_len),
                             apr_pstrmemdup(r->pool, name.domain,
-                                           name.domain_len));
+                                           name.domain_len),
+                            header);
     return st;
 }
 

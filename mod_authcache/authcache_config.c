@@ -3,6 +3,7 @@
  * (the one place directives are declared).
  */
 #include "apr_lib.h"
+#include "apr_network_io.h"
 #include "apr_strings.h"
 #include "httpd.h"
 #include "ap_provider.h"
@@ -14,8 +15,6 @@
 #include "authcache_private.h"
 
 APLOG_USE_MODULE(authcache);
-
-int authcache_in_use = 0;
 
 /* Longest TTL accepted: a week. Longer means a revoked password lives on. */
 #define AUTHCACHE_MAX_TTL_SEC (7 * 24 * 3600)
@@ -45,6 +44,8 @@ void *authcache_create_dir_config(apr_pool_t *p, char *dir)
     conf->digest_context_ttl = apr_time_from_sec(900);
     conf->digest_userhash = 1;
     conf->digest_max_body = 65536;
+    conf->ntlm_proxy_addresses = apr_array_make(p, 1,
+                                                sizeof(apr_ipsubnet_t *));
     conf->ntlm_proxy_headers = apr_array_make(p, 3, sizeof(const char *));
     APR_ARRAY_PUSH(conf->ntlm_proxy_headers, const char *) = "Via";
     APR_ARRAY_PUSH(conf->ntlm_proxy_headers, const char *) = "Forwarded";
@@ -55,10 +56,11 @@ void *authcache_create_dir_config(apr_pool_t *p, char *dir)
 void *authcache_merge_dir_config(apr_pool_t *p, void *basev, void *addv)
 {
     authcache_dir_config_rec *base = basev, *add = addv;
-    authcache_dir_config_rec *conf = apr_palloc(p, sizeof(*conf));
+    authcache_dir_config_rec *conf = apr_pcalloc(p, sizeof(*conf));
 
     conf->dir = add->dir ? add->dir : base->dir;
-#define AUTHCACHE_MERGE(f)                                  \
+    authcache_scope_merge(p, conf, base, add);
+#define AUTHCACHE_MERGE(f, scoped)                          \
     conf->f = add->f##_set ? add->f : base->f;              \
     conf->f##_set = add->f##_set || base->f##_set;
     AUTHCACHE_DIR_FIELDS(AUTHCACHE_MERGE)
@@ -104,7 +106,6 @@ static const char *set_providers(cmd_parms *cmd, void *dconf, const char *arg)
     conf->provider_names = *conf->provider_names
         ? apr_pstrcat(cmd->pool, conf->provider_names, " ", arg, NULL)
         : b->name;
-    authcache_in_use = 1;
     return NULL;
 }
 
@@ -183,7 +184,6 @@ static const char *set_ntlm_provider(cmd_parms *cmd, void *dconf,
                             "authority '%s' (built in: file)", arg);
     conf->ntlm_provider_name = apr_pstrdup(cmd->pool, arg);
     conf->ntlm_provider_set = 1;
-    authcache_in_use = 1;
     return NULL;
 }
 
@@ -197,7 +197,6 @@ static const char *set_ntlm_user_file(cmd_parms *cmd, void *dconf,
         return apr_psprintf(cmd->pool, "AuthNTLMUserFile: bad path '%s'",
                             arg);
     conf->ntlm_user_file_set = 1;
-    authcache_in_use = 1;
     return NULL;
 }
 
@@ -217,7 +216,6 @@ static const char *set_ntlm_domain(cmd_parms *cmd, void *dconf,
                             "\\ / : * ? \" < > | @ .)", arg);
     conf->ntlm_domain = apr_pstrdup(cmd->pool, arg);
     conf->ntlm_domain_set = 1;
-    authcache_in_use = 1;
     return NULL;
 }
 
@@ -235,6 +233,33 @@ static const char *set_ntlm_proxy_headers(cmd_parms *cmd, void *dconf,
     if (strcasecmp(arg, "None"))
         APR_ARRAY_PUSH(conf->ntlm_proxy_headers, const char *) =
             apr_pstrdup(cmd->pool, arg);
+    return NULL;
+}
+
+/* AuthNTLMProxyAddresses addr|addr/bits|addr/mask ... | None */
+static const char *set_ntlm_proxy_addresses(cmd_parms *cmd, void *dconf,
+                                            const char *arg)
+{
+    authcache_dir_config_rec *conf = dconf;
+    char *ip = apr_pstrdup(cmd->temp_pool, arg), *mask;
+    apr_ipsubnet_t *net;
+    apr_status_t rv;
+
+    if (!conf->ntlm_proxy_addresses_set) {
+        conf->ntlm_proxy_addresses = apr_array_make(cmd->pool, 2,
+                                                    sizeof(net));
+        conf->ntlm_proxy_addresses_set = 1;
+    }
+    if (!strcasecmp(arg, "None"))
+        return NULL;
+    if ((mask = strchr(ip, '/')))
+        *mask++ = '\0';
+    rv = apr_ipsubnet_create(&net, ip, mask, cmd->pool);
+    if (rv != APR_SUCCESS)
+        return apr_psprintf(cmd->pool, "AuthNTLMProxyAddresses: '%s' is "
+                            "not an IP address or network (e.g. 10.0.0.1, "
+                            "10.0.0.0/8, ::1): %pm", arg, &rv);
+    APR_ARRAY_PUSH(conf->ntlm_proxy_addresses, apr_ipsubnet_t *) = net;
     return NULL;
 }
 
@@ -290,7 +315,6 @@ static const char *set_digest_providers(cmd_parms *cmd, void *dconf,
                             "an authn provider with Digest realm hashes "
                             "(file, dbm, ...; is mod_authn_%s loaded?)",
                             arg, arg);
-    authcache_in_use = 1;
     return NULL;
 }
 
@@ -304,7 +328,6 @@ static const char *set_digest_user_file(cmd_parms *cmd, void *dconf,
         return apr_psprintf(cmd->pool, "AuthCacheDigestUserFile: bad path "
                             "'%s'", arg);
     conf->digest_user_file_set = 1;
-    authcache_in_use = 1;
     return NULL;
 }
 
@@ -458,6 +481,10 @@ const command_rec authcache_cmds[] = {
         OR_AUTHCFG, "Request headers that mark a request as coming through "
         "a proxy, whose NTLM credential is never cached (default Via "
         "Forwarded X-Forwarded-For; None for none)"),
+    AP_INIT_ITERATE("AuthNTLMProxyAddresses", set_ntlm_proxy_addresses,
+        NULL, RSRC_CONF, "Addresses or networks of front "
+        "proxies: requests on their connections never use or fill the NTLM "
+        "connection cache, whatever headers they carry (default none)"),
     AP_INIT_FLAG("AuthNTLMRejectCachedCredentials", set_ntlm_reject_cached,
         NULL, OR_AUTHCFG, "On: answer requests that would be served from "
         "the connection's cached NTLM credential with 401, so the client "

@@ -393,12 +393,81 @@ static int body_hash(request_rec *r, const authcache_dir_config_rec *conf,
     return OK;
 }
 
-/* The request's uri parameter must name this request (RFC 7616 3.4.6). */
-static int uri_matches(request_rec *r, const char *uri)
+/*
+ * The uri parameter must name the client's request (RFC 7616 3.4.6): in
+ * a subrequest or internal redirect, the one it came from (as
+ * mod_auth_digest does).
+ */
+static int uri_matches(request_rec *first, const char *uri)
 {
-    return !strcmp(uri, r->unparsed_uri)
-           || (r->parsed_uri.path && !strcmp(uri, r->parsed_uri.path)
-               && !r->args);
+    return !strcmp(uri, first->unparsed_uri)
+           || (first->parsed_uri.path && !strcmp(uri, first->parsed_uri.path)
+               && !first->args);
+}
+
+/* 1 when response is right for ha1 (hex H(A1), never the -sess one) */
+static int response_ok(const ac_digest_req_t *d, const char *method,
+                       const char *ha1, const char *bhash)
+{
+    char sess_ha1[HEX_MAX], expect[HEX_MAX];
+    apr_status_t rv = APR_SUCCESS;
+    int ok;
+
+    if (d->sess)
+        rv = ac_digest_ha1_sess(d->alg, ha1, d->nonce, d->cnonce, sess_ha1);
+    else
+        apr_cpystrn(sess_ha1, ha1, sizeof(sess_ha1));
+    if (rv == APR_SUCCESS)
+        rv = ac_digest_response(d->alg, sess_ha1, d->nonce, d->nc_hex,
+                                d->cnonce, d->qop_name, method, d->uri,
+                                d->qop == AC_DIGEST_QOP_AUTH_INT ? bhash
+                                                                 : NULL,
+                                expect);
+    ok = rv == APR_SUCCESS && hex_same(expect, d->response);
+    OPENSSL_cleanse(sess_ha1, sizeof(sess_ha1));
+    return ok;
+}
+
+static int digest_granted(request_rec *r, const char *user, const char *realm,
+                          int cached, const char *header)
+{
+    r->user = apr_pstrdup(r->pool, user);
+    r->ap_auth_type = "Digest";
+    authcache_notes_set(r, cached, AUTHCACHE_SOURCE_DIGEST, user, realm,
+                        header);
+    return OK;
+}
+
+/*
+ * A subrequest or internal redirect, in a section of another scope, of
+ * the request that granted this header: the answer is checked again
+ * against this section's backends. Its nonce count was taken by that
+ * request, so the replay window is not touched, and no context is made.
+ */
+static int digest_reverify(request_rec *r,
+                           const authcache_dir_config_rec *conf,
+                           const digest_keys *k, const ac_digest_req_t *d,
+                           const char *method, const char *bhash,
+                           const char *header)
+{
+    const char *user = NULL;
+    char ha1[HEX_MAX];
+    apr_status_t rv = lookup_ha1(r, conf, d, d->alg, &user, ha1);
+    int ok;
+
+    if (rv == APR_NOTFOUND)
+        return digest_refuse(r, conf, k, AUTHCACHE_C_digest_denials,
+                             apr_pstrcat(r->pool, "unknown user ",
+                                         d->username, NULL));
+    if (rv != APR_SUCCESS)
+        return HTTP_INTERNAL_SERVER_ERROR;
+    ok = response_ok(d, method, ha1, bhash);
+    OPENSSL_cleanse(ha1, sizeof(ha1));
+    if (!ok)
+        return digest_refuse(r, conf, k, AUTHCACHE_C_digest_denials,
+                             apr_pstrcat(r->pool, "wrong password for ",
+                                         user, NULL));
+    return digest_granted(r, user, d->realm, 0, header);
 }
 
 /*
@@ -485,12 +554,14 @@ static int digest_check_user_id(request_rec *r)
 {
     authcache_dir_config_rec *conf;
     const authcache_digest_alg_rec *offered;
-    const char *type = ap_auth_type(r), *header, *why, *user = NULL;
+    const char *type = ap_auth_type(r), *header, *why = NULL, *user = NULL;
+    const authcache_req_rec *e;
+    request_rec *first = authcache_req_initial(r);
     /* the opaque's 16 random bytes first: shmcb picks its subcache by the
      * key's first byte, so keys must not share a prefix; then 'D' for the
      * context, 'W' for its replay window */
     unsigned char key[AC_DIGEST_OPAQUE_LEN / 2 + 1];
-    char ha1[HEX_MAX], sess_ha1[HEX_MAX], expect[HEX_MAX], bhash[HEX_MAX];
+    char ha1[HEX_MAX], bhash[HEX_MAX] = "";
     const ac_digest_ctx_t *cached = NULL;
     ac_digest_ctx_t fresh;
     ac_digest_alg_e alg;
@@ -510,9 +581,7 @@ static int digest_check_user_id(request_rec *r)
                       "authcache: Digest keys unavailable for %s", r->uri);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    header = apr_table_get(r->headers_in, r->proxyreq == PROXYREQ_PROXY
-                                          ? "Proxy-Authorization"
-                                          : "Authorization");
+    header = authcache_auth_header(r);
     if (!header || strncasecmp(header, "Digest ", 7)) {
         if (header)
             ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
@@ -527,12 +596,18 @@ static int digest_check_user_id(request_rec *r)
                       r->uri, why);
         return HTTP_BAD_REQUEST;
     }
-    if (!uri_matches(r, d.uri)) {
+    if (!uri_matches(first, d.uri)) {
         authcache_count(AUTHCACHE_C_digest_bad_input);
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                       "authcache: Digest uri \"%s\" is not the request's %s",
-                      d.uri, r->unparsed_uri);
+                      d.uri, first->unparsed_uri);
         return HTTP_BAD_REQUEST;
+    }
+    /* once per client request: the same decision in the same scope */
+    e = authcache_req_earlier(r, AUTHCACHE_SOURCE_DIGEST, header);
+    if (e && !strcmp(e->granted_scope, authcache_scope(r))) {
+        authcache_notes_reuse(r, e);
+        return OK;
     }
     if (strcmp(d.realm, realm_of(r)))
         return digest_refuse(r, conf, k, AUTHCACHE_C_digest_denials,
@@ -561,17 +636,32 @@ static int digest_check_user_id(request_rec *r)
         != APR_SUCCESS)
         return digest_refuse(r, conf, k, AUTHCACHE_C_digest_denials, why);
     alg = d.alg;
-    if (d.qop == AC_DIGEST_QOP_AUTH_INT
-        && (status = body_hash(r, conf, alg, bhash)) != OK)
-        return status;
+    if (e)
+        return digest_reverify(r, conf, k, &d, first->method,
+                               e->digest_body_hash, header);
+    if (d.qop == AC_DIGEST_QOP_AUTH_INT) {
+        if ((status = body_hash(r, conf, alg, bhash)) != OK)
+            return status;
+        authcache_req(r)->digest_body_hash = apr_pstrdup(r->pool, bhash);
+    }
 
     if (context_get(r, k, d.opaque, key, sizeof(key), now, &cached)
         == APR_SUCCESS) {
         char uh[HEX_MAX];
 
-        /* the context is this server's, this realm's, this user's */
-        if (strcmp(cached->server, r->server->server_hostname)
-            || strcmp(cached->realm, d.realm) || (int)cached->alg != (int)alg
+        /* the context is this scope's, this realm's, this user's */
+        if (strcmp(cached->scope, authcache_scope(r))) {
+            /* verified by another section's authority: log on here */
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                          "authcache: Digest context of %s was made in "
+                          "another scope than %s's: a new one is offered",
+                          cached->user, r->uri);
+            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                          "authcache: context scope %s, request scope %s",
+                          cached->scope, authcache_scope(r));
+            return digest_challenge(r, conf, k, NULL, 0);
+        }
+        if (strcmp(cached->realm, d.realm) || (int)cached->alg != (int)alg
             || cached->sess != d.sess
             || (d.userhash
                 ? ac_digest_userhash(alg, cached->user, d.realm, uh)
@@ -607,18 +697,7 @@ static int digest_check_user_id(request_rec *r)
             return HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    rv = APR_SUCCESS;
-    if (d.sess)
-        rv = ac_digest_ha1_sess(alg, ha1, d.nonce, d.cnonce, sess_ha1);
-    else
-        apr_cpystrn(sess_ha1, ha1, sizeof(sess_ha1));
-    if (rv == APR_SUCCESS)
-        rv = ac_digest_response(alg, sess_ha1, d.nonce, d.nc_hex, d.cnonce,
-                                d.qop_name, r->method, d.uri,
-                                d.qop == AC_DIGEST_QOP_AUTH_INT ? bhash : NULL,
-                                expect);
-    ok = rv == APR_SUCCESS && hex_same(expect, d.response);
-    OPENSSL_cleanse(sess_ha1, sizeof(sess_ha1));
+    ok = response_ok(&d, first->method, ha1, bhash);
     if (!ok) {
         OPENSSL_cleanse(ha1, sizeof(ha1));
         return digest_refuse(r, conf, k, AUTHCACHE_C_digest_denials,
@@ -636,7 +715,7 @@ static int digest_check_user_id(request_rec *r)
     }
     if (!cached) {
         memset(&fresh, 0, sizeof(fresh));
-        fresh.server = r->server->server_hostname;
+        fresh.scope = authcache_scope(r);
         fresh.realm = d.realm;
         fresh.user = user;
         fresh.domain = "";
@@ -675,11 +754,7 @@ static int digest_check_user_id(request_rec *r)
 
     if (cached)
         authcache_count(AUTHCACHE_C_digest_context_hits);
-    r->user = (char *)user;
-    r->ap_auth_type = "Digest";
-    authcache_notes_set(r, cached != NULL, AUTHCACHE_SOURCE_DIGEST, user,
-                        d.realm);
-    return OK;
+    return digest_granted(r, user, d.realm, cached != NULL, header);
 }
 
 /* Authorization failures (e.g. Require user) answer with our challenge. */

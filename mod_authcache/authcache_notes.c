@@ -3,8 +3,11 @@
  * environment variables (for CGI, mod_headers, mod_log_config, ap_expr),
  * and the authcache_cred_info_get optional function for other modules.
  */
+#include "apr_strings.h"
 #include "httpd.h"
+#include "http_config.h"
 #include "http_log.h"
+#include "http_protocol.h"
 #include "http_request.h"
 #include "mod_auth.h"
 
@@ -13,22 +16,139 @@
 
 APLOG_USE_MODULE(authcache);
 
-void authcache_notes_set(request_rec *r, int cached, const char *source,
-                         const char *user, const char *domain)
+authcache_req_rec *authcache_req(request_rec *r)
 {
-    const char *flag = cached ? "1" : "0";
-    const char *groups = apr_table_get(r->notes, AUTHCACHE_VAR_GROUPS);
+    authcache_req_rec *q = ap_get_module_config(r->request_config,
+                                                &authcache_module);
+
+    if (!q) {
+        q = apr_pcalloc(r->pool, sizeof(*q));
+        ap_set_module_config(r->request_config, &authcache_module, q);
+    }
+    return q;
+}
+
+static request_rec *earlier(const request_rec *r)
+{
+    return r->main ? r->main : r->prev;
+}
+
+request_rec *authcache_req_initial(request_rec *r)
+{
+    while (earlier(r))
+        r = earlier(r);
+    return r;
+}
+
+const authcache_req_rec *authcache_req_earlier(request_rec *r,
+                                               const char *source,
+                                               const char *header)
+{
+    const authcache_req_rec *q;
+
+    for (r = earlier(r); r; r = earlier(r)) {
+        q = ap_get_module_config(r->request_config, &authcache_module);
+        if (q && q->source && !strcmp(q->source, source))
+            return (!q->header == !header
+                    && (!header || !strcmp(q->header, header))) ? q : NULL;
+    }
+    return NULL;
+}
+
+const char *authcache_auth_header(request_rec *r)
+{
+    return apr_table_get(r->headers_in, r->proxyreq == PROXYREQ_PROXY
+                                        ? "Proxy-Authorization"
+                                        : "Authorization");
+}
+
+int authcache_auth_status(request_rec *r)
+{
+    return r->proxyreq == PROXYREQ_PROXY ? HTTP_PROXY_AUTHENTICATION_REQUIRED
+                                         : HTTP_UNAUTHORIZED;
+}
+
+static void notes_apply(request_rec *r, const authcache_req_rec *q)
+{
+    const char *flag = q->cached ? "1" : "0";
 
     apr_table_setn(r->notes, AUTHCACHE_VAR_CACHED_CRED, flag);
-    apr_table_setn(r->notes, AUTHCACHE_VAR_SOURCE, source);
-    apr_table_setn(r->notes, AUTHCACHE_VAR_USER, user);
-    apr_table_setn(r->notes, AUTHCACHE_VAR_DOMAIN, domain);
+    apr_table_setn(r->notes, AUTHCACHE_VAR_SOURCE, q->source);
+    apr_table_setn(r->notes, AUTHCACHE_VAR_USER, q->user);
+    apr_table_setn(r->notes, AUTHCACHE_VAR_DOMAIN, q->domain);
     apr_table_setn(r->subprocess_env, AUTHCACHE_VAR_CACHED_CRED, flag);
-    apr_table_setn(r->subprocess_env, AUTHCACHE_VAR_SOURCE, source);
-    apr_table_setn(r->subprocess_env, AUTHCACHE_VAR_USER, user);
-    apr_table_setn(r->subprocess_env, AUTHCACHE_VAR_DOMAIN, domain);
-    if (groups)
-        apr_table_setn(r->subprocess_env, AUTHCACHE_VAR_GROUPS, groups);
+    apr_table_setn(r->subprocess_env, AUTHCACHE_VAR_SOURCE, q->source);
+    apr_table_setn(r->subprocess_env, AUTHCACHE_VAR_USER, q->user);
+    apr_table_setn(r->subprocess_env, AUTHCACHE_VAR_DOMAIN, q->domain);
+    if (q->groups) {
+        apr_table_setn(r->notes, AUTHCACHE_VAR_GROUPS, q->groups);
+        apr_table_setn(r->subprocess_env, AUTHCACHE_VAR_GROUPS, q->groups);
+    }
+}
+
+void authcache_notes_set(request_rec *r, int cached, const char *source,
+                         const char *user, const char *domain,
+                         const char *header)
+{
+    authcache_req_rec *q = authcache_req(r);
+    const char *groups = apr_table_get(r->notes, AUTHCACHE_VAR_GROUPS);
+
+    q->source = source;
+    q->cached = cached;
+    q->user = apr_pstrdup(r->pool, user);
+    q->domain = apr_pstrdup(r->pool, domain);
+    q->groups = groups ? apr_pstrdup(r->pool, groups) : NULL;
+    q->header = header;
+    q->granted_scope = authcache_scope(r);
+    q->r_user = r->user;
+    notes_apply(r, q);
+}
+
+void authcache_notes_reuse(request_rec *r, const authcache_req_rec *e)
+{
+    authcache_req_rec *q = authcache_req(r);
+
+    q->source = e->source;
+    q->cached = e->cached;
+    q->user = e->user;
+    q->domain = e->domain;
+    q->groups = e->groups;
+    q->header = e->header;
+    q->granted_scope = e->granted_scope;
+    q->r_user = e->r_user;
+    r->user = (char *)e->r_user;
+    notes_apply(r, q);
+}
+
+/*
+ * httpd skips authentication in a subrequest or internal redirect whose
+ * configuration is the same as its parent's, and an internal redirect
+ * starts with new notes and renames the environment (REDIRECT_...): give
+ * such a request the decision it inherited.
+ */
+static int notes_fixups(request_rec *r)
+{
+    const request_rec *e;
+    const authcache_req_rec *q;
+
+    if (!r->user || apr_table_get(r->notes, AUTHCACHE_VAR_CACHED_CRED))
+        return DECLINED;
+    for (e = earlier(r); e; e = earlier(e)) {
+        q = ap_get_module_config(e->request_config, &authcache_module);
+        if (q && q->source) {
+            if (q->r_user && !strcmp(q->r_user, r->user))
+                notes_apply(r, q);
+            break;
+        }
+    }
+    return DECLINED;
+}
+
+/* The headers as the client sent them, before any module changes them. */
+static int notes_post_read_request(request_rec *r)
+{
+    authcache_req(r)->sent_headers = apr_table_copy(r->pool, r->headers_in);
+    return DECLINED;
 }
 
 /*
@@ -93,6 +213,10 @@ static int authcache_cred_info_get(request_rec *r, authcache_cred_info *info)
 void authcache_notes_register_hooks(apr_pool_t *p)
 {
     APR_REGISTER_OPTIONAL_FN(authcache_cred_info_get);
+    /* before mod_remoteip (APR_HOOK_FIRST) removes X-Forwarded-For */
+    ap_hook_post_read_request(notes_post_read_request, NULL, NULL,
+                              APR_HOOK_REALLY_FIRST);
+    ap_hook_fixups(notes_fixups, NULL, NULL, APR_HOOK_REALLY_FIRST);
     ap_register_auth_provider(p, AUTHZ_PROVIDER_GROUP, "authcache-group",
                               AUTHZ_PROVIDER_VERSION, &authz_group_provider,
                               AP_AUTH_INTERNAL_PER_CONF);

@@ -21,6 +21,7 @@
 #include <openssl/crypto.h>
 
 #include "apr_base64.h"
+#include "apr_network_io.h"
 #include "apr_strings.h"
 #include "httpd.h"
 #include "http_config.h"
@@ -47,8 +48,11 @@ typedef struct authcache_ntlm_conn {
     unsigned char challenge[8];
     unsigned char *negotiate_msg, *challenge_msg;
     apr_size_t negotiate_len, challenge_len;
-    /* the cached credential, and the groups the domain reported */
+    const char *challenge_scope;  /* where the NEGOTIATE was answered */
+    /* the cached credential, the groups the domain reported, and the
+     * scopes whose authority verified it */
     const char *user, *domain, *groups;
+    apr_array_header_t *scopes;   /* of const char * */
 } authcache_ntlm_conn;
 
 static authcache_ntlm_conn *ntlm_conn(request_rec *r)
@@ -71,23 +75,68 @@ static void ntlm_forget(authcache_ntlm_conn *nc)
     memset(nc->challenge, 0, sizeof(nc->challenge));
     nc->challenged = 0;
     nc->negotiate_msg = nc->challenge_msg = NULL;
+    nc->challenge_scope = NULL;
     nc->user = nc->domain = nc->groups = NULL;
+    nc->scopes = NULL;
 }
 
-/* Why this request must not use or fill the cache, or NULL. */
+/* 1 when the cached credential was verified by scope's authority */
+static int ntlm_cred_in_scope(const authcache_ntlm_conn *nc,
+                              const char *scope)
+{
+    int i;
+
+    for (i = 0; nc->scopes && i < nc->scopes->nelts; i++)
+        if (!strcmp(APR_ARRAY_IDX(nc->scopes, i, const char *), scope))
+            return 1;
+    return 0;
+}
+
+/* A few scopes per connection: a client seldom moves between more. */
+#define NTLM_MAX_SCOPES 8
+
+static void ntlm_cred_add_scope(authcache_ntlm_conn *nc, const char *scope)
+{
+    if (!nc->scopes)
+        nc->scopes = apr_array_make(nc->pool, 2, sizeof(const char *));
+    if (ntlm_cred_in_scope(nc, scope) || nc->scopes->nelts >= NTLM_MAX_SCOPES)
+        return;
+    APR_ARRAY_PUSH(nc->scopes, const char *) = apr_pstrdup(nc->pool, scope);
+}
+
+/*
+ * Why this request must not use or fill the cache, or NULL. A proxy's
+ * connection carries many clients' requests: one declared by address is
+ * never trusted, whatever it sends; otherwise the proxy headers are
+ * looked for as the client sent them (mod_remoteip removes
+ * X-Forwarded-For before authentication), and a client address that is
+ * not the connection's peer (mod_remoteip again) means a proxy too.
+ */
 static const char *no_cache_reason(request_rec *r,
                                    const authcache_dir_config_rec *conf)
 {
+    const authcache_req_rec *first = authcache_req(authcache_req_initial(r));
+    const apr_table_t *sent = first->sent_headers ? first->sent_headers
+                                                  : r->headers_in;
+    conn_rec *c = r->connection;
     int i;
 
     if (conf->ntlm_no_cache)
         return "DisableNTLMCredentialCaching";
     if (r->proxyreq == PROXYREQ_PROXY)
         return "forward proxy request";
+    for (i = 0; i < conf->ntlm_proxy_addresses->nelts; i++)
+        if (apr_ipsubnet_test(APR_ARRAY_IDX(conf->ntlm_proxy_addresses, i,
+                                            apr_ipsubnet_t *),
+                              c->client_addr))
+            return "AuthNTLMProxyAddresses";
+    if (r->useragent_ip && c->client_ip
+        && strcmp(r->useragent_ip, c->client_ip))
+        return "client address set by a proxy";
     for (i = 0; i < conf->ntlm_proxy_headers->nelts; i++) {
         const char *h = APR_ARRAY_IDX(conf->ntlm_proxy_headers, i,
                                       const char *);
-        if (apr_table_get(r->headers_in, h))
+        if (apr_table_get(sent, h) || apr_table_get(r->headers_in, h))
             return h;
     }
     return NULL;
@@ -100,8 +149,7 @@ static int ntlm_challenge_401(request_rec *r, const char *token)
                                                  : "WWW-Authenticate",
                    token ? apr_pstrcat(r->pool, "NTLM ", token, NULL)
                          : "NTLM");
-    return r->proxyreq == PROXYREQ_PROXY ? HTTP_PROXY_AUTHENTICATION_REQUIRED
-                                         : HTTP_UNAUTHORIZED;
+    return authcache_auth_status(r);
 }
 
 static const char *format_user(request_rec *r, int format, const char *user,
@@ -111,19 +159,22 @@ static const char *format_user(request_rec *r, int format, const char *user,
     case AUTHCACHE_USER_UPN:
         return apr_pstrcat(r->pool, user, "@", domain, NULL);
     case AUTHCACHE_USER_BARE:
-        return user;
+        return apr_pstrdup(r->pool, user);
     default:
         return apr_pstrcat(r->pool, domain, "\\", user, NULL);
     }
 }
 
+/* Everything handed to httpd is copied into r's pool: the connection's
+ * NTLM state may be cleared before the request ends (the 401 filter). */
 static int ntlm_granted(request_rec *r, const authcache_dir_config_rec *conf,
                         int cached, int persistent, const char *user,
-                        const char *domain)
+                        const char *domain, const char *header)
 {
     r->user = (char *)format_user(r, conf->ntlm_user_format, user, domain);
     r->ap_auth_type = "NTLM";
-    authcache_notes_set(r, cached, AUTHCACHE_SOURCE_NTLM, user, domain);
+    authcache_notes_set(r, cached, AUTHCACHE_SOURCE_NTLM, user, domain,
+                        header);
     /* as IIS: tells the client whether it may skip the header next time */
     apr_table_setn(r->err_headers_out, "Persistent-Auth",
                    persistent ? "true" : "false");
@@ -188,6 +239,7 @@ static int ntlm_negotiate(request_rec *r, authcache_ntlm_conn *nc,
     nc->negotiate_len = len;
     nc->challenge_msg = out;
     nc->challenge_len = out_len;
+    nc->challenge_scope = apr_pstrdup(nc->pool, authcache_scope(r));
     authcache_count(AUTHCACHE_C_ntlm_handshakes);
 
     b64 = apr_palloc(r->pool, apr_base64_encode_len((int)out_len));
@@ -203,43 +255,34 @@ static int ntlm_negotiate(request_rec *r, authcache_ntlm_conn *nc,
     return ntlm_challenge_401(r, b64);
 }
 
-/* AUTHENTICATE: verify it against the challenge of this connection. */
-static int ntlm_authenticate(request_rec *r, authcache_ntlm_conn *nc,
-                             const authcache_dir_config_rec *conf,
-                             const unsigned char *msg, apr_size_t len,
-                             const char *no_cache)
+/*
+ * Verifies AUTHENTICATE msg against a challenge and the messages before
+ * it, with this request's authority: AUTH_GRANTED with *user, *domain.
+ */
+static authn_status ntlm_verify(request_rec *r,
+                                const authcache_dir_config_rec *conf,
+                                const unsigned char *msg, apr_size_t len,
+                                const unsigned char challenge[8],
+                                const unsigned char *negotiate,
+                                apr_size_t negotiate_len,
+                                const unsigned char *challenge_msg,
+                                apr_size_t challenge_len,
+                                const char **user, const char **domain)
 {
     const authcache_ntlm_provider *authority = conf->ntlm_provider;
-    unsigned char challenge[8], key[16];
-    const char *why, *user = NULL, *domain = NULL;
+    unsigned char key[16];
+    const char *why, *who;
     ac_ntlm_auth_t a;
     authn_status st;
     int mic_ok = 1;
-    const char *who;
 
-    if (!nc->challenged) {
-        authcache_count(AUTHCACHE_C_ntlm_bad_input);
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                      "authcache: NTLM AUTHENTICATE for %s without a "
-                      "NEGOTIATE on this connection", r->uri);
-        return ntlm_challenge_401(r, NULL);
-    }
-    /* one answer per challenge, whatever the outcome */
-    memcpy(challenge, nc->challenge, 8);
-    nc->challenged = 0;
-    if (apr_time_now() - nc->challenged_at > conf->ntlm_handshake_timeout) {
-        authcache_count(AUTHCACHE_C_ntlm_bad_input);
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                      "authcache: NTLM challenge for %s expired", r->uri);
-        return ntlm_challenge_401(r, NULL);
-    }
     if (ac_ntlm_parse_authenticate(msg, len, r->pool, &a, &why)
         != APR_SUCCESS) {
         authcache_count(AUTHCACHE_C_ntlm_bad_input);
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                       "authcache: NTLM AUTHENTICATE refused for %s: %s",
                       r->uri, why);
-        return ntlm_challenge_401(r, NULL);
+        return AUTH_DENIED;
     }
     if (!authority)
         authority = ap_lookup_provider(AUTHCACHE_NTLM_PROVIDER_GROUP,
@@ -249,42 +292,122 @@ static int ntlm_authenticate(request_rec *r, authcache_ntlm_conn *nc,
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       "authcache: no NTLM authority '%s'",
                       conf->ntlm_provider_name);
-        return HTTP_INTERNAL_SERVER_ERROR;
+        return AUTH_GENERAL_ERROR;
     }
     who = apr_pstrcat(r->pool, *a.domain_utf8 ? a.domain_utf8
                                               : conf->ntlm_domain,
                       "\\", a.user_utf8, NULL);
     authcache_count(AUTHCACHE_C_ntlm_logons);
-    st = authority->verify(r, conf, &a, challenge, key, &user, &domain);
+    st = authority->verify(r, conf, &a, challenge, key, user, domain);
     if (st == AUTH_GRANTED && a.has_mic
-        && (ac_ntlm_mic_verify(key, nc->negotiate_msg, nc->negotiate_len,
-                               nc->challenge_msg, nc->challenge_len, msg, len,
-                               &a, &mic_ok) != APR_SUCCESS || !mic_ok)) {
+        && (ac_ntlm_mic_verify(key, negotiate, negotiate_len, challenge_msg,
+                               challenge_len, msg, len, &a, &mic_ok)
+            != APR_SUCCESS || !mic_ok)) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
                       "authcache: NTLM MIC mismatch for %s on %s: "
                       "messages altered in transit?", who, r->uri);
         st = AUTH_DENIED;
     }
     OPENSSL_cleanse(key, sizeof(key));
-    if (st == AUTH_GENERAL_ERROR)
-        return HTTP_INTERNAL_SERVER_ERROR;
-    if (st != AUTH_GRANTED) {
+    if (st != AUTH_GRANTED && st != AUTH_GENERAL_ERROR) {
         authcache_count(AUTHCACHE_C_ntlm_denials);
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       "authcache: NTLM logon of %s refused for %s: %s",
                       who, r->uri,
                       st == AUTH_USER_NOT_FOUND ? "unknown user"
                                                 : "wrong password");
+    }
+    return st;
+}
+
+/* An AUTHENTICATE that answers no challenge of this connection's. */
+static int ntlm_stray(request_rec *r, authcache_ntlm_conn *nc,
+                      const char *why)
+{
+    authcache_count(AUTHCACHE_C_ntlm_bad_input);
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                  "authcache: NTLM AUTHENTICATE for %s %s; the connection's "
+                  "credential is dropped", r->uri, why);
+    ntlm_forget(nc);
+    return ntlm_challenge_401(r, NULL);
+}
+
+/* AUTHENTICATE: verify it against the challenge of this connection. */
+static int ntlm_authenticate(request_rec *r, authcache_ntlm_conn *nc,
+                             const authcache_dir_config_rec *conf,
+                             const char *header,
+                             const unsigned char *msg, apr_size_t len,
+                             const char *no_cache)
+{
+    authcache_req_rec *q = authcache_req(r);
+    const char *user = NULL, *domain = NULL, *scope = authcache_scope(r);
+    authn_status st;
+
+    if (!nc->challenged)
+        return ntlm_stray(r, nc, "without a NEGOTIATE on this connection");
+    if (strcmp(nc->challenge_scope, scope))
+        return ntlm_stray(r, nc, "answers a challenge of another section");
+    /* one answer per challenge, whatever the outcome; the handshake is
+     * kept with the request for its subrequests in other sections */
+    memcpy(q->ntlm_challenge, nc->challenge, 8);
+    q->ntlm_negotiate = apr_pmemdup(r->pool, nc->negotiate_msg,
+                                    nc->negotiate_len);
+    q->ntlm_negotiate_len = nc->negotiate_len;
+    q->ntlm_challenge_msg = apr_pmemdup(r->pool, nc->challenge_msg,
+                                        nc->challenge_len);
+    q->ntlm_challenge_len = nc->challenge_len;
+    nc->challenged = 0;
+    if (apr_time_now() - nc->challenged_at > conf->ntlm_handshake_timeout) {
+        authcache_count(AUTHCACHE_C_ntlm_bad_input);
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "authcache: NTLM challenge for %s expired", r->uri);
         return ntlm_challenge_401(r, NULL);
     }
+    st = ntlm_verify(r, conf, msg, len, q->ntlm_challenge, q->ntlm_negotiate,
+                     q->ntlm_negotiate_len, q->ntlm_challenge_msg,
+                     q->ntlm_challenge_len, &user, &domain);
+    if (st == AUTH_GENERAL_ERROR)
+        return HTTP_INTERNAL_SERVER_ERROR;
+    if (st != AUTH_GRANTED)
+        return ntlm_challenge_401(r, NULL);
     if (!no_cache) {
         const char *groups = apr_table_get(r->notes, AUTHCACHE_VAR_GROUPS);
 
         nc->user = apr_pstrdup(nc->pool, user);
         nc->domain = apr_pstrdup(nc->pool, domain);
         nc->groups = groups ? apr_pstrdup(nc->pool, groups) : NULL;
+        ntlm_cred_add_scope(nc, scope);
     }
-    return ntlm_granted(r, conf, 0, !no_cache, user, domain);
+    return ntlm_granted(r, conf, 0, !no_cache, user, domain, header);
+}
+
+/*
+ * A subrequest or internal redirect, in a section of another scope, of
+ * the request whose AUTHENTICATE (e) logged on: the same answer is
+ * verified by this section's authority, against the handshake e kept;
+ * no challenge is consumed. On success the connection's credential also
+ * serves this scope.
+ */
+static int ntlm_reverify(request_rec *r, authcache_ntlm_conn *nc,
+                         const authcache_dir_config_rec *conf,
+                         const authcache_req_rec *e, const char *header,
+                         const unsigned char *msg, apr_size_t len,
+                         const char *no_cache)
+{
+    const char *user = NULL, *domain = NULL;
+    authn_status st = ntlm_verify(r, conf, msg, len, e->ntlm_challenge,
+                                  e->ntlm_negotiate, e->ntlm_negotiate_len,
+                                  e->ntlm_challenge_msg,
+                                  e->ntlm_challenge_len, &user, &domain);
+
+    if (st == AUTH_GENERAL_ERROR)
+        return HTTP_INTERNAL_SERVER_ERROR;
+    if (st != AUTH_GRANTED)
+        return ntlm_challenge_401(r, NULL);
+    if (!no_cache && nc->user && !strcmp(nc->user, user)
+        && !strcmp(nc->domain, domain))
+        ntlm_cred_add_scope(nc, authcache_scope(r));
+    return ntlm_granted(r, conf, 0, !no_cache, user, domain, header);
 }
 
 /* Decodes "NTLM <base64>": NULL (and a log line) when it is not that. */
@@ -313,11 +436,54 @@ static unsigned char *ntlm_decode(request_rec *r, const char *header,
     return msg;
 }
 
+/* No NTLM header: the connection's credential, if it serves here. */
+static int ntlm_from_cache(request_rec *r, authcache_ntlm_conn *nc,
+                           const authcache_dir_config_rec *conf,
+                           const char *header, const char *no_cache)
+{
+    const char *scope = authcache_scope(r);
+
+    if (header)
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "authcache: not NTLM credentials for %s", r->uri);
+    if (nc->user && !header && !no_cache) {
+        if (!ntlm_cred_in_scope(nc, scope)) {
+            /* verified by another section's authority: the client logs
+             * on again here, and the new handshake replaces it */
+            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                          "authcache: cached NTLM credential of %s\\%s was "
+                          "not verified for %s (scope %s)", nc->domain,
+                          nc->user, r->uri, scope);
+            return ntlm_challenge_401(r, NULL);
+        }
+        if (!conf->ntlm_reject_cached) {
+            authcache_count(AUTHCACHE_C_ntlm_cache_hits);
+            if (nc->groups)
+                apr_table_setn(r->notes, AUTHCACHE_VAR_GROUPS,
+                               apr_pstrdup(r->pool, nc->groups));
+            return ntlm_granted(r, conf, 1, 1, nc->user, nc->domain, NULL);
+        }
+        authcache_count(AUTHCACHE_C_ntlm_rejected_cached);
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                      "authcache: cached NTLM credential rejected for %s "
+                      "(AuthNTLMRejectCachedCredentials)", r->uri);
+    }
+    else if (nc->user && no_cache)
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                      "authcache: cached NTLM credential not used for %s "
+                      "(%s)", r->uri, no_cache);
+    /* disabled, proxied or rejected: the cached credential is gone */
+    if (nc->user)
+        ntlm_forget(nc);
+    return ntlm_challenge_401(r, NULL);
+}
+
 static int ntlm_check_user_id(request_rec *r)
 {
     authcache_dir_config_rec *conf;
     authcache_ntlm_conn *nc;
-    const char *type = ap_auth_type(r), *header, *no_cache, *why;
+    const authcache_req_rec *e;
+    const char *type = ap_auth_type(r), *sent, *header, *no_cache, *why;
     unsigned char *msg;
     apr_size_t len;
     int mtype;
@@ -342,35 +508,19 @@ static int ntlm_check_user_id(request_rec *r)
     if (!(nc = ntlm_conn(r)))
         return HTTP_INTERNAL_SERVER_ERROR;
     no_cache = no_cache_reason(r, conf);
-    header = apr_table_get(r->headers_in, r->proxyreq == PROXYREQ_PROXY
-                                          ? "Proxy-Authorization"
-                                          : "Authorization");
-    if (!header || strncasecmp(header, "NTLM", 4)
-        || (header[4] && header[4] != ' ')) {
-        if (header)
-            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                          "authcache: not NTLM credentials for %s", r->uri);
-        if (nc->user && !header && !no_cache) {
-            if (!conf->ntlm_reject_cached) {
-                authcache_count(AUTHCACHE_C_ntlm_cache_hits);
-                if (nc->groups)
-                    apr_table_setn(r->notes, AUTHCACHE_VAR_GROUPS, nc->groups);
-                return ntlm_granted(r, conf, 1, 1, nc->user, nc->domain);
-            }
-            authcache_count(AUTHCACHE_C_ntlm_rejected_cached);
-            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
-                          "authcache: cached NTLM credential rejected for %s "
-                          "(AuthNTLMRejectCachedCredentials)", r->uri);
-        }
-        else if (nc->user && no_cache)
-            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
-                          "authcache: cached NTLM credential not used for %s "
-                          "(%s)", r->uri, no_cache);
-        /* disabled, proxied or rejected: the cached credential is gone */
-        if (nc->user)
-            ntlm_forget(nc);
-        return ntlm_challenge_401(r, NULL);
+    sent = authcache_auth_header(r);
+    header = sent && !strncasecmp(sent, "NTLM", 4)
+             && (!sent[4] || sent[4] == ' ') ? sent : NULL;
+
+    /* a subrequest or redirect of a request we granted: once per client
+     * request, the same decision where the scope is the same */
+    e = authcache_req_earlier(r, AUTHCACHE_SOURCE_NTLM, header);
+    if (e && !strcmp(e->granted_scope, authcache_scope(r))) {
+        authcache_notes_reuse(r, e);
+        return OK;
     }
+    if (!header)
+        return ntlm_from_cache(r, nc, conf, sent, no_cache);
 
     if (!(msg = ntlm_decode(r, header, &len)))
         return HTTP_BAD_REQUEST;
@@ -382,9 +532,11 @@ static int ntlm_check_user_id(request_rec *r)
                       mtype == 2 ? "a CHALLENGE sent by the client" : why);
         return HTTP_BAD_REQUEST;
     }
+    if (e && mtype == 3 && e->ntlm_negotiate)
+        return ntlm_reverify(r, nc, conf, e, header, msg, len, no_cache);
     if (mtype == 1)
         return ntlm_negotiate(r, nc, conf, msg, len);
-    return ntlm_authenticate(r, nc, conf, msg, len, no_cache);
+    return ntlm_authenticate(r, nc, conf, header, msg, len, no_cache);
 }
 
 /*

@@ -27,31 +27,37 @@ extern module AP_MODULE_DECLARE_DATA authcache_module;
 #define AUTHCACHE_DEFAULT_SOCACHE_ARG "(33554432)"
 
 /*
- * Every per-directory field, once: X(name). Each field has a "name_set"
- * flag; create fills defaults, merge takes the child's value only where the
- * child set it, so a nested section can set a field back to its default.
+ * Every per-directory field, once: X(name, scoped). Each field has a
+ * "name_set" flag; create fills defaults, merge takes the child's value
+ * only where the child set it, so a nested section can set a field back
+ * to its default. scoped: the field says who verifies a credential or for
+ * how long (an authority, its files, domain, TTL), so a section setting
+ * it gives cached credentials a scope of their own (authcache_scope.c);
+ * the others are checked on every request anyway. A field added here is
+ * scoped unless it is known to be checked per request.
  */
-#define AUTHCACHE_DIR_FIELDS(X) \
-    X(providers)                \
-    X(default_domain)           \
-    X(context)                  \
-    X(basic_ttl)                \
-    X(ntlm_provider)            \
-    X(ntlm_user_file)           \
-    X(ntlm_domain)              \
-    X(ntlm_no_cache)            \
-    X(ntlm_proxy_headers)       \
-    X(ntlm_reject_cached)       \
-    X(ntlm_user_format)         \
-    X(ntlm_handshake_timeout)   \
-    X(digest_providers)         \
-    X(digest_user_file)         \
-    X(digest_algorithms)        \
-    X(digest_qop)               \
-    X(digest_nonce_lifetime)    \
-    X(digest_context_ttl)       \
-    X(digest_userhash)          \
-    X(digest_max_body)
+#define AUTHCACHE_DIR_FIELDS(X)    \
+    X(providers, 1)                \
+    X(default_domain, 1)           \
+    X(context, 1)                  \
+    X(basic_ttl, 1)                \
+    X(ntlm_provider, 1)            \
+    X(ntlm_user_file, 1)           \
+    X(ntlm_domain, 1)              \
+    X(ntlm_no_cache, 0)            \
+    X(ntlm_proxy_headers, 0)       \
+    X(ntlm_proxy_addresses, 0)     \
+    X(ntlm_reject_cached, 0)       \
+    X(ntlm_user_format, 0)         \
+    X(ntlm_handshake_timeout, 0)   \
+    X(digest_providers, 1)         \
+    X(digest_user_file, 1)         \
+    X(digest_algorithms, 0)        \
+    X(digest_qop, 0)               \
+    X(digest_nonce_lifetime, 0)    \
+    X(digest_context_ttl, 1)       \
+    X(digest_userhash, 0)          \
+    X(digest_max_body, 0)
 
 typedef struct {
     const char *name;
@@ -77,7 +83,18 @@ typedef enum {
 } authcache_user_format_e;
 
 typedef struct authcache_dir_config_rec_s {
-    const char *dir;                  /* the section's path, for the context */
+    const char *dir;                  /* the section's path */
+    /*
+     * Scope (authcache_scope.c). A section's own record: scope_id names
+     * it (set at startup; NULL in a record made at request time, from
+     * .htaccess), scope_self says whether it configures authentication.
+     * A merged record, and a virtual host's defaults: scope, the chain
+     * of the host and the configuring sections that applied.
+     */
+    const char *scope_id;
+    int scope_self;
+    int merged;                       /* made by the merge function */
+    const char *scope;
     apr_array_header_t *providers;    /* of authcache_backend_rec */
     const char *provider_names;       /* "file dbm", for the context */
     const char *default_domain;       /* NULL: none */
@@ -89,6 +106,7 @@ typedef struct authcache_dir_config_rec_s {
     const char *ntlm_domain;          /* NetBIOS domain advertised */
     int ntlm_no_cache;                /* DisableNTLMCredentialCaching */
     apr_array_header_t *ntlm_proxy_headers; /* of const char * */
+    apr_array_header_t *ntlm_proxy_addresses; /* of apr_ipsubnet_t * */
     int ntlm_reject_cached;           /* AuthNTLMRejectCachedCredentials */
     int ntlm_user_format;             /* authcache_user_format_e */
     apr_interval_time_t ntlm_handshake_timeout; /* to answer a CHALLENGE */
@@ -100,7 +118,7 @@ typedef struct authcache_dir_config_rec_s {
     apr_interval_time_t digest_context_ttl;
     int digest_userhash;              /* offer userhash=true */
     apr_off_t digest_max_body;        /* auth-int: largest body hashed */
-#define AUTHCACHE_SET_FLAG(f) unsigned int f##_set : 1;
+#define AUTHCACHE_SET_FLAG(f, scoped) unsigned int f##_set : 1;
     AUTHCACHE_DIR_FIELDS(AUTHCACHE_SET_FLAG)
 #undef AUTHCACHE_SET_FLAG
 } authcache_dir_config_rec;
@@ -118,8 +136,63 @@ void *authcache_create_dir_config(apr_pool_t *p, char *dir);
 void *authcache_merge_dir_config(apr_pool_t *p, void *base, void *add);
 void *authcache_create_server_config(apr_pool_t *p, server_rec *s);
 
-/* Set when any section configures the authcache provider. */
-extern int authcache_in_use;
+/* ---- scope of cached credentials (authcache_scope.c) ---------------- */
+
+/*
+ * The scope of r's authentication: the virtual host and the chain of
+ * sections (and .htaccess files) configuring authentication that apply
+ * to r. A credential cached under one scope answers only under the same.
+ * In r's pool, computed once per request and per-dir configuration.
+ */
+const char *authcache_scope(request_rec *r);
+/* conf's scope after merging add into base (the merge function's part) */
+void authcache_scope_merge(apr_pool_t *p, authcache_dir_config_rec *conf,
+                           const authcache_dir_config_rec *base,
+                           const authcache_dir_config_rec *add);
+void authcache_scope_register_hooks(apr_pool_t *p);
+
+/* ---- the request's own record (authcache_notes.c) ------------------- */
+
+/*
+ * What one of our schemes decided for a request, kept so that its
+ * subrequests and internal redirects reuse it instead of authenticating
+ * again (a consumed NTLM challenge cannot be answered twice).
+ */
+typedef struct authcache_req_rec {
+    const char *scope;             /* memo of authcache_scope() ... */
+    const void *scope_pdc;         /* ... for this per_dir_config */
+    apr_table_t *sent_headers;     /* proxy headers as the client sent them */
+    /* the decision, once a scheme of ours granted the request */
+    const char *source;            /* AUTHCACHE_SOURCE_*; NULL: none */
+    const char *header;            /* the Authorization value granted */
+    const char *granted_scope;     /* scope at the grant */
+    const char *r_user;            /* r->user as given */
+    const char *user, *domain, *groups;
+    int cached;
+    /* NTLM: the handshake the header answered, to verify it in a scope
+     * of its own (a subrequest in another section) */
+    unsigned char ntlm_challenge[8];
+    const unsigned char *ntlm_negotiate, *ntlm_challenge_msg;
+    apr_size_t ntlm_negotiate_len, ntlm_challenge_len;
+    /* Digest auth-int: H(body), read once by the request that read it */
+    const char *digest_body_hash;
+} authcache_req_rec;
+
+authcache_req_rec *authcache_req(request_rec *r);
+/*
+ * The nearest earlier request of this client request (main request or
+ * the one internally redirected from) that source granted with exactly
+ * this Authorization header (NULL: none sent), or NULL.
+ */
+const authcache_req_rec *authcache_req_earlier(request_rec *r,
+                                               const char *source,
+                                               const char *header);
+/* The request the client sent: r's main or original request, to the top. */
+request_rec *authcache_req_initial(request_rec *r);
+/* r's Authorization (or, for a proxy, Proxy-Authorization) header */
+const char *authcache_auth_header(request_rec *r);
+/* the 401 (or 407) status for r */
+int authcache_auth_status(request_rec *r);
 
 /* ---- counters (authcache_store.c) ----------------------------------- */
 
@@ -176,6 +249,8 @@ typedef struct {
      */
     apr_pool_t *basic_pool;    /* holds basic_user and basic_context */
     const char *basic_user;
+    const char *basic_domain;  /* as split: the key is over it */
+    apr_size_t basic_domain_len;
     const char *basic_context;
     unsigned char basic_key[AC_KEY_LEN];
     ac_token_t basic_token;
@@ -233,8 +308,16 @@ void authcache_store_register_hooks(apr_pool_t *p);
 
 /* ---- notes and environment (authcache_notes.c) ---------------------- */
 
+/*
+ * r granted by source: notes and environment set, the decision kept for
+ * its subrequests (header: the Authorization value granted, or NULL).
+ * Copies user, domain and the groups note into r's pool.
+ */
 void authcache_notes_set(request_rec *r, int cached, const char *source,
-                         const char *user, const char *domain);
+                         const char *user, const char *domain,
+                         const char *header);
+/* an earlier request's decision e, given to r (same scope) */
+void authcache_notes_reuse(request_rec *r, const authcache_req_rec *e);
 void authcache_notes_register_hooks(apr_pool_t *p);
 
 /* ---- NTLM authorities (authcache_ntlm_file.c, later winbind) -------- */

@@ -5,7 +5,7 @@
  * Life cycle, as mod_authn_socache does it: the mutex type is registered in
  * pre_config (so "Mutex authcache-socache ..." works), store, mutex, secret
  * and counters are made in post_config, the mutex is re-attached in
- * child_init. Nothing is made when no section uses the module.
+ * child_init.
  */
 #include "apr_atomic.h"
 #include "apr_file_io.h"
@@ -246,7 +246,6 @@ static int store_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
 {
     (void)plog;
     (void)ptemp;
-    authcache_in_use = 0;
     store_provider = NULL;
     store_inst = NULL;
     store_mutex = NULL;
@@ -353,9 +352,12 @@ static int store_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     apr_status_t rv;
 
     (void)plog;
+    /*
+     * Made whenever the module is loaded, used or not: .htaccess files,
+     * read per request, may use it without any line in the main
+     * configuration (the default store's pages cost nothing until used).
+     */
     if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG)
-        return OK;
-    if (!authcache_in_use)
         return OK;
 
     if (ac_crypto_init() != APR_SUCCESS) {

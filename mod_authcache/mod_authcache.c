@@ -4,6 +4,7 @@
  *
  *   authcache_config.c   directives, per-directory and server records
  *   authcache_store.c    socache store, mutex, secret, counters
+ *   authcache_scope.c    the scope every cached credential carries
  *   authcache_shmht.c    the "authcache" socache provider (hash table)
  *   authcache_basic.c    the "authcache" authn provider (Basic tokens)
  *   authcache_ntlm.c     AuthType NTLM, credentials cached per connection
@@ -24,6 +25,7 @@ static void authcache_register_hooks(apr_pool_t *p)
 {
     authcache_shmht_register(p);
     authcache_store_register_hooks(p);
+    authcache_scope_register_hooks(p);
     authcache_basic_register_hooks(p);
     authcache_ntlm_register_hooks(p);
     authcache_digest_register_hooks(p);

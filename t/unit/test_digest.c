@@ -602,12 +602,12 @@ static void test_nc_window(void)
     }
 }
 
-static void fill_ctx(ac_digest_ctx_t *c, const char *server,
+static void fill_ctx(ac_digest_ctx_t *c, const char *scope,
                      const char *realm, const char *user, const char *domain,
                      ac_digest_alg_e alg, apr_time_t now)
 {
     memset(c, 0, sizeof(*c));
-    c->server = server;
+    c->scope = scope;
     c->realm = realm;
     c->user = user;
     c->domain = domain;
@@ -620,7 +620,7 @@ static void fill_ctx(ac_digest_ctx_t *c, const char *server,
 
 static int same_ctx(const ac_digest_ctx_t *a, const ac_digest_ctx_t *b)
 {
-    return !strcmp(a->server, b->server) && !strcmp(a->realm, b->realm)
+    return !strcmp(a->scope, b->scope) && !strcmp(a->realm, b->realm)
            && !strcmp(a->user, b->user)
            && !strcmp(a->domain ? a->domain : "", b->domain)
            && a->alg == b->alg
