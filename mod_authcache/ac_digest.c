@@ -500,6 +500,57 @@ apr_status_t ac_digest_h(ac_digest_alg_e alg, const void *data,
     return hash_once(alg, &part, 1, hex_out);
 }
 
+struct ac_digest_h_state {
+    EVP_MD_CTX *ctx;
+    ac_digest_alg_e alg;
+};
+
+apr_status_t ac_digest_h_start(ac_digest_alg_e alg, ac_digest_h_state **st)
+{
+    const EVP_MD *md = (unsigned)alg <= AC_DIGEST_SHA512_256
+                       ? ac_crypto_md(alg) : NULL;
+    ac_digest_h_state *s = md ? OPENSSL_zalloc(sizeof(*s)) : NULL;
+
+    *st = NULL;
+    if (!s)
+        return APR_EGENERAL;
+    s->alg = alg;
+    if (!(s->ctx = EVP_MD_CTX_new()) || !EVP_DigestInit_ex2(s->ctx, md, NULL)) {
+        ac_digest_h_free(s);
+        return APR_EGENERAL;
+    }
+    *st = s;
+    return APR_SUCCESS;
+}
+
+apr_status_t ac_digest_h_add(ac_digest_h_state *st, const void *data,
+                             apr_size_t len)
+{
+    return EVP_DigestUpdate(st->ctx, data, len) ? APR_SUCCESS : APR_EGENERAL;
+}
+
+apr_status_t ac_digest_h_finish(ac_digest_h_state *st, char *hex_out)
+{
+    unsigned char dig[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    int ok = EVP_DigestFinal_ex(st->ctx, dig, &n)
+             && 2 * (apr_size_t)n == ac_digest_hex_len(st->alg);
+
+    hex_out[0] = '\0';
+    if (ok)
+        ac_hex_encode(dig, n, hex_out);
+    ac_digest_h_free(st);
+    return ok ? APR_SUCCESS : APR_EGENERAL;
+}
+
+void ac_digest_h_free(ac_digest_h_state *st)
+{
+    if (st) {
+        EVP_MD_CTX_free(st->ctx);
+        OPENSSL_free(st);
+    }
+}
+
 apr_status_t ac_digest_ha1(ac_digest_alg_e alg, int sess, const char *user,
                            const char *realm, const char *password,
                            const char *nonce, const char *cnonce,

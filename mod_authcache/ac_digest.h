@@ -92,6 +92,18 @@ apr_status_t ac_digest_h(ac_digest_alg_e alg, const void *data,
                          apr_size_t len, char *hex_out);
 
 /*
+ * H(data) of data that arrives in pieces (a request body): start, add
+ * each piece, then finish, which writes the hex and frees the state.
+ * ac_digest_h_free frees a state that will not be finished.
+ */
+typedef struct ac_digest_h_state ac_digest_h_state;
+apr_status_t ac_digest_h_start(ac_digest_alg_e alg, ac_digest_h_state **st);
+apr_status_t ac_digest_h_add(ac_digest_h_state *st, const void *data,
+                             apr_size_t len);
+apr_status_t ac_digest_h_finish(ac_digest_h_state *st, char *hex_out);
+void ac_digest_h_free(ac_digest_h_state *st);
+
+/*
  * H(A1) = H(user ":" realm ":" password); with sess, then
  * H(H(A1) ":" nonce ":" cnonce) (nonce and cnonce are only read then).
  */

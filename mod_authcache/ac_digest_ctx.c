@@ -464,3 +464,100 @@ apr_status_t ac_digest_ctx_open(const unsigned char key[AC_DIGEST_KEY_LEN],
     }
     return APR_SUCCESS;
 }
+
+apr_status_t ac_digest_store_key(const char *opaque, char tag,
+                                 unsigned char key[AC_DIGEST_STORE_KEY_LEN])
+{
+    if (!opaque || !ac_digest_opaque_valid(opaque)
+        || ac_hex_decode(opaque, AC_DIGEST_OPAQUE_LEN / 2, key)
+           != APR_SUCCESS)
+        return APR_EINVAL;
+    key[AC_DIGEST_STORE_KEY_LEN - 1] = (unsigned char)tag;
+    return APR_SUCCESS;
+}
+
+apr_status_t ac_digest_roster_key(ac_mac_t *m, const char *realm,
+                                  const char *user,
+                                  unsigned char key[AC_DIGEST_STORE_KEY_LEN])
+{
+    static const char label[] = "authcache-digest-roster-v1";
+    ac_mac_part_t parts[3] = {
+        { label, sizeof(label) - 1 },
+        { realm, strlen(realm) },
+        { user, strlen(user) },
+    };
+    unsigned char mac[AC_MAC_LEN];
+    apr_status_t rv = ac_mac_compute(m, parts, 3, mac);
+
+    if (rv == APR_SUCCESS) {
+        memcpy(key, mac, AC_DIGEST_STORE_KEY_LEN - 1);
+        key[AC_DIGEST_STORE_KEY_LEN - 1] = 'U';
+    }
+    return rv;
+}
+
+apr_size_t ac_digest_roster_encode(const ac_digest_roster_t *ro,
+                                   unsigned char *out)
+{
+    unsigned int i;
+
+    out[0] = AC_DIGEST_ROSTER_VERSION;
+    out[1] = (unsigned char)ro->n;
+    for (i = 0; i < ro->n; i++) {
+        memcpy(out + 2 + 24 * i, ro->opaque[i], 16);
+        put_be(out + 2 + 24 * i + 16, (apr_uint64_t)ro->expires[i], 8);
+    }
+    return AC_DIGEST_ROSTER_LEN(ro->n);
+}
+
+apr_status_t ac_digest_roster_decode(const unsigned char *in, apr_size_t len,
+                                     ac_digest_roster_t *ro)
+{
+    unsigned int i;
+
+    if (len < 2 || in[0] != AC_DIGEST_ROSTER_VERSION
+        || in[1] > AC_DIGEST_ROSTER_MAX || len != AC_DIGEST_ROSTER_LEN(in[1]))
+        return APR_EINVAL;
+    ro->n = in[1];
+    for (i = 0; i < ro->n; i++) {
+        memcpy(ro->opaque[i], in + 2 + 24 * i, 16);
+        ro->expires[i] = (apr_time_t)get_be(in + 2 + 24 * i + 16, 8);
+    }
+    return APR_SUCCESS;
+}
+
+static void roster_drop(ac_digest_roster_t *ro, unsigned int i)
+{
+    ro->n--;
+    memmove(ro->opaque[i], ro->opaque[i + 1], 16 * (ro->n - i));
+    memmove(&ro->expires[i], &ro->expires[i + 1],
+            sizeof(ro->expires[0]) * (ro->n - i));
+}
+
+int ac_digest_roster_add(ac_digest_roster_t *ro,
+                         const unsigned char opaque[16], apr_time_t expires,
+                         apr_time_t now, unsigned int max,
+                         unsigned char evicted[16])
+{
+    unsigned int i, first = 0;
+    int out = 0;
+
+    if (max < 1 || max > AC_DIGEST_ROSTER_MAX)
+        max = AC_DIGEST_ROSTER_MAX;
+    for (i = 0; i < ro->n;)
+        if (ro->expires[i] <= now || !memcmp(ro->opaque[i], opaque, 16))
+            roster_drop(ro, i);
+        else
+            i++;
+    while (ro->n >= max) {
+        for (i = 1, first = 0; i < ro->n; i++)
+            if (ro->expires[i] < ro->expires[first])
+                first = i;
+        memcpy(evicted, ro->opaque[first], 16);
+        roster_drop(ro, first);
+        out = 1;    /* max only shrinks by configuration: one at a time */
+    }
+    memcpy(ro->opaque[ro->n], opaque, 16);
+    ro->expires[ro->n++] = expires;
+    return out;
+}

@@ -160,4 +160,55 @@ apr_status_t ac_digest_ctx_open(const unsigned char key[AC_DIGEST_KEY_LEN],
                                 apr_size_t len, apr_pool_t *p,
                                 ac_digest_ctx_t *c, const char **why);
 
+/*
+ * Store keys. A context's is the 16 random bytes of its opaque, then 'D';
+ * its replay window's the same with 'W' (random first bytes: shmcb picks
+ * its subcache by the first byte, so keys must not share a prefix). A
+ * user's roster (below) is 16 bytes of HMAC-SHA-256 under the secret over
+ * realm and user, then 'U'. 17 bytes: never a Basic token's key (32).
+ */
+#define AC_DIGEST_STORE_KEY_LEN (AC_DIGEST_OPAQUE_LEN / 2 + 1)
+
+/* APR_EINVAL for an opaque that is not AC_DIGEST_OPAQUE_LEN hex digits */
+apr_status_t ac_digest_store_key(const char *opaque, char tag,
+                                 unsigned char key[AC_DIGEST_STORE_KEY_LEN]);
+apr_status_t ac_digest_roster_key(ac_mac_t *m, const char *realm,
+                                  const char *user,
+                                  unsigned char key[AC_DIGEST_STORE_KEY_LEN]);
+
+/*
+ * A user's roster: the opaques of the contexts they hold, with their
+ * expiry, so that one account holds at most a bounded number and cannot
+ * push everyone else's out of the store by logging on again and again.
+ * Encoded: version 1, count 1, then per entry the opaque's 16 bytes and
+ * the expiry (8, big-endian microseconds).
+ */
+#define AC_DIGEST_ROSTER_MAX 64
+#define AC_DIGEST_ROSTER_VERSION 1
+#define AC_DIGEST_ROSTER_LEN(n) (2 + (apr_size_t)(n) * 24)
+
+typedef struct {
+    unsigned int n;
+    unsigned char opaque[AC_DIGEST_ROSTER_MAX][16];
+    apr_time_t expires[AC_DIGEST_ROSTER_MAX];
+} ac_digest_roster_t;
+
+/* out holds AC_DIGEST_ROSTER_LEN(ro->n) bytes; returns that length */
+apr_size_t ac_digest_roster_encode(const ac_digest_roster_t *ro,
+                                   unsigned char *out);
+/* APR_EINVAL for another version, a count over the maximum or a length
+ * that does not match it */
+apr_status_t ac_digest_roster_decode(const unsigned char *in, apr_size_t len,
+                                     ac_digest_roster_t *ro);
+/*
+ * Adds a context to the roster, after dropping expired entries. When max
+ * (1 to AC_DIGEST_ROSTER_MAX) are live already, the one expiring first
+ * makes room: its opaque is copied to evicted and 1 returned (the caller
+ * removes that context and its window), else 0.
+ */
+int ac_digest_roster_add(ac_digest_roster_t *ro,
+                         const unsigned char opaque[16], apr_time_t expires,
+                         apr_time_t now, unsigned int max,
+                         unsigned char evicted[16]);
+
 #endif /* AC_DIGEST_CTX_H */

@@ -44,6 +44,7 @@ void *authcache_create_dir_config(apr_pool_t *p, char *dir)
     conf->digest_context_ttl = apr_time_from_sec(900);
     conf->digest_userhash = 1;
     conf->digest_max_body = 65536;
+    conf->digest_max_contexts = 16;
     conf->ntlm_proxy_addresses = apr_array_make(p, 1,
                                                 sizeof(apr_ipsubnet_t *));
     conf->ntlm_proxy_headers = apr_array_make(p, 3, sizeof(const char *));
@@ -410,6 +411,22 @@ static const char *set_digest_max_body(cmd_parms *cmd, void *dconf,
 
 AUTHCACHE_FLAG_SETTER(set_digest_userhash, digest_userhash)
 
+static const char *set_digest_max_contexts(cmd_parms *cmd, void *dconf,
+                                           const char *arg)
+{
+    authcache_dir_config_rec *conf = dconf;
+    char *end;
+    apr_int64_t n = apr_strtoi64(arg, &end, 10);
+
+    if (!*arg || *end || n < 1 || n > AC_DIGEST_ROSTER_MAX)
+        return apr_psprintf(cmd->pool, "AuthCacheDigestMaxContexts: '%s' is "
+                            "not a number from 1 to %d", arg,
+                            AC_DIGEST_ROSTER_MAX);
+    conf->digest_max_contexts = (int)n;
+    conf->digest_max_contexts_set = 1;
+    return NULL;
+}
+
 /* AuthCacheSOCache provider[:args] */
 static const char *set_socache(cmd_parms *cmd, void *dummy, const char *arg)
 {
@@ -516,6 +533,9 @@ const command_rec authcache_cmds[] = {
     AP_INIT_TAKE1("AuthCacheDigestMaxBody", set_digest_max_body, NULL,
         OR_AUTHCFG, "Largest request body hashed for qop=auth-int (default "
         "65536)"),
+    AP_INIT_TAKE1("AuthCacheDigestMaxContexts", set_digest_max_contexts,
+        NULL, OR_AUTHCFG, "Live Digest contexts one user may hold; a logon "
+        "beyond drops their oldest (default 16)"),
     AP_INIT_TAKE1("AuthCacheSOCache", set_socache, NULL, RSRC_CONF,
         "The shared object cache for entries, provider[:args] "
         "(default " AUTHCACHE_DEFAULT_SOCACHE ":" AUTHCACHE_DEFAULT_SOCACHE_ARG ")"),

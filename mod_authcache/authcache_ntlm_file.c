@@ -15,45 +15,30 @@
 
 APLOG_USE_MODULE(authcache);
 
-/*
- * Finds (user, domain) in the file: APR_SUCCESS with the hash and the
- * file's spelling, APR_NOTFOUND, or the error opening the file.
- */
-static apr_status_t find_user(request_rec *r, const char *file,
-                              const char *user, const char *domain,
-                              unsigned char hash[16], const char **fuser,
-                              const char **fdomain)
+typedef struct {
+    const char *user, *domain;      /* wanted */
+    unsigned char *hash;
+    const char *fuser, *fdomain;    /* the file's spelling */
+    const char *file;
+} find_t;
+
+static apr_status_t match_user(request_rec *r, char **fields, void *baton)
 {
-    ap_configfile_t *f;
-    char line[MAX_STRING_LEN];
-    apr_status_t rv = ap_pcfg_openfile(&f, r->pool, file);
+    find_t *w = baton;
 
-    if (rv != APR_SUCCESS)
-        return rv;
-    rv = APR_NOTFOUND;
-    while (ap_cfg_getline(line, sizeof(line), f) == APR_SUCCESS) {
-        char *u = line, *d, *h;
-
-        if (line[0] == '#' || !(d = strchr(u, ':')) || !(h = strchr(d + 1, ':')))
-            continue;
-        *d++ = '\0';
-        *h++ = '\0';
-        if (strcasecmp(u, user) || strcasecmp(d, domain))
-            continue;
-        if (strlen(h) != 32 || ac_hex_decode(h, 16, hash) != APR_SUCCESS) {
-            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                          "authcache: bad NT hash for %s\\%s in %s "
-                          "(rewrite it with htntlm)", d, u, file);
-            rv = APR_EGENERAL;
-            break;
-        }
-        *fuser = apr_pstrdup(r->pool, u);
-        *fdomain = apr_pstrdup(r->pool, d);
-        rv = APR_SUCCESS;
-        break;
+    if (strcasecmp(fields[0], w->user) || strcasecmp(fields[1], w->domain))
+        return APR_NOTFOUND;
+    if (strlen(fields[2]) != 32
+        || ac_hex_decode(fields[2], 16, w->hash) != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "authcache: bad NT hash for %s\\%s in %s "
+                      "(rewrite it with htntlm)", fields[1], fields[0],
+                      w->file);
+        return APR_EGENERAL;
     }
-    ap_cfg_closefile(f);
-    return rv;
+    w->fuser = apr_pstrdup(r->pool, fields[0]);
+    w->fdomain = apr_pstrdup(r->pool, fields[1]);
+    return APR_SUCCESS;
 }
 
 static authn_status file_verify(request_rec *r,
@@ -65,6 +50,7 @@ static authn_status file_verify(request_rec *r,
 {
     const char *dom = *a->domain_utf8 ? a->domain_utf8 : conf->ntlm_domain;
     unsigned char hash[16];
+    find_t w = { a->user_utf8, dom, hash, NULL, NULL, conf->ntlm_user_file };
     apr_status_t rv;
     int ok = 0;
 
@@ -74,8 +60,9 @@ static authn_status file_verify(request_rec *r,
                       "AuthNTLMUserFile for %s", r->uri);
         return AUTH_GENERAL_ERROR;
     }
-    rv = find_user(r, conf->ntlm_user_file, a->user_utf8, dom, hash, user,
-                   domain);
+    rv = authcache_userfile_find(r, conf->ntlm_user_file, 3, match_user, &w);
+    *user = w.fuser;
+    *domain = w.fdomain;
     if (APR_STATUS_IS_NOTFOUND(rv))
         return AUTH_USER_NOT_FOUND;
     if (rv != APR_SUCCESS) {

@@ -57,7 +57,8 @@ extern module AP_MODULE_DECLARE_DATA authcache_module;
     X(digest_nonce_lifetime, 0)    \
     X(digest_context_ttl, 1)       \
     X(digest_userhash, 0)          \
-    X(digest_max_body, 0)
+    X(digest_max_body, 0)          \
+    X(digest_max_contexts, 0)
 
 typedef struct {
     const char *name;
@@ -118,6 +119,7 @@ typedef struct authcache_dir_config_rec_s {
     apr_interval_time_t digest_context_ttl;
     int digest_userhash;              /* offer userhash=true */
     apr_off_t digest_max_body;        /* auth-int: largest body hashed */
+    int digest_max_contexts;          /* live contexts per user */
 #define AUTHCACHE_SET_FLAG(f, scoped) unsigned int f##_set : 1;
     AUTHCACHE_DIR_FIELDS(AUTHCACHE_SET_FLAG)
 #undef AUTHCACHE_SET_FLAG
@@ -219,7 +221,8 @@ int authcache_auth_status(request_rec *r);
     X(digest_stale,   "Digest answers with stale=true")                   \
     X(digest_replays, "Digest nonce counts refused as replays")           \
     X(digest_denials, "Digest logons refused")                            \
-    X(digest_bad_input, "malformed Digest headers")
+    X(digest_bad_input, "malformed Digest headers")                       \
+    X(digest_user_evictions, "Digest contexts dropped: their user held AuthCacheDigestMaxContexts")
 
 typedef enum {
 #define AUTHCACHE_COUNTER_ENUM(n, d) AUTHCACHE_C_##n,
@@ -299,6 +302,9 @@ apr_status_t authcache_store_get_raw(request_rec *r, const unsigned char *key,
 apr_status_t authcache_store_put_raw(request_rec *r, const unsigned char *key,
                                      unsigned int klen, apr_time_t expires,
                                      unsigned char *buf, unsigned int len);
+apr_status_t authcache_store_remove_raw(request_rec *r,
+                                        const unsigned char *key,
+                                        unsigned int klen);
 
 /* Calls the socache provider's status for the status page. */
 void authcache_store_status(request_rec *r, int flags);
@@ -320,7 +326,26 @@ void authcache_notes_set(request_rec *r, int cached, const char *source,
 void authcache_notes_reuse(request_rec *r, const authcache_req_rec *e);
 void authcache_notes_register_hooks(apr_pool_t *p);
 
-/* ---- NTLM authorities (authcache_ntlm_file.c, later winbind) -------- */
+/* ---- credential files (authcache_userfile.c) ------------------------- */
+
+#define AUTHCACHE_USERFILE_FIELDS 4
+
+/*
+ * Called with each line's n colon-separated fields (the last one takes
+ * the rest of the line; lines with fewer fields and '#' comments are
+ * skipped): APR_NOTFOUND to go on, APR_SUCCESS to stop at this line,
+ * anything else to stop with that error.
+ */
+typedef apr_status_t authcache_userfile_match_fn(request_rec *r,
+                                                 char **fields, void *baton);
+
+/* The scan's result: APR_NOTFOUND at the end of the file, or the error
+ * opening it. */
+apr_status_t authcache_userfile_find(request_rec *r, const char *file, int n,
+                                     authcache_userfile_match_fn *match,
+                                     void *baton);
+
+/* ---- NTLM authorities (authcache_ntlm_file.c, authcache_winbind.c) --- */
 
 #define AUTHCACHE_NTLM_PROVIDER_GROUP   "authcache-ntlm"
 #define AUTHCACHE_NTLM_PROVIDER_VERSION "0"

@@ -180,6 +180,21 @@ apr_status_t authcache_store_put_raw(request_rec *r, const unsigned char *key,
     return rv;
 }
 
+apr_status_t authcache_store_remove_raw(request_rec *r,
+                                        const unsigned char *key,
+                                        unsigned int klen)
+{
+    apr_status_t rv;
+
+    if (!store_inst)
+        return APR_ENOTIMPL;
+    rv = store_provider->remove(store_inst, r->server, key, klen, r->pool);
+    if (rv != APR_SUCCESS && !APR_STATUS_IS_NOTFOUND(rv))
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
+                      "authcache: cannot remove a cache entry");
+    return rv;
+}
+
 apr_status_t authcache_store_get(request_rec *r,
                                  const unsigned char key[AC_KEY_LEN],
                                  ac_token_t *t)

@@ -35,5 +35,5 @@ is_deeply([sort grep { !/^(in_use|store)$/ } keys %$j],
                    ntlm_denials ntlm_rejected_cached ntlm_bad_input
                    digest_challenges digest_logons digest_context_hits
                    digest_stale digest_replays digest_denials
-                   digest_bad_input)],
+                   digest_bad_input digest_user_evictions)],
           'every counter is there');
