@@ -273,4 +273,89 @@ sub digest_authorization {
         $nc, $a{cnonce}, $resp, $opaque, $a{userhash} ? ', userhash=true' : '';
 }
 
+# --- issue 11: what an application page says -------------------------
+# The applications of the stack tests (t/cgi-bin/app.pl, the PHP page,
+# the proxied app server t/bin/app-server) print KEY=value lines.
+push @EXPORT, qw(page_vars page_summary curl_pages lwp_pages py_pages);
+
+sub page_vars {
+    my %v;
+    $v{$1} = $2 while ($_[0] // '') =~ /^([\w.]+)=(.*)$/mg;
+    return \%v;
+}
+
+# one line per response, the form the tests compare: status, which
+# application answered, and the user, flag, source, user and domain and
+# request URI it was given ('-' for a line the page did not have)
+sub page_summary {
+    my $r = shift;                      # {code, body}
+    my $v = page_vars($r->{body});
+    my @f = map { $v->{$_} // '-' } qw(app REMOTE_USER AUTHCACHE_CACHED_CRED
+        AUTHCACHE_SOURCE AUTHCACHE_USER AUTHCACHE_DOMAIN REQUEST_URI);
+    return sprintf '%s %s user=%s cached=%s source=%s as=%s|%s uri=%s',
+        $r->{code}, @f;
+}
+
+# curl_pages([options], url...): one curl command, its URLs on one
+# connection where curl can (paths are on the test server). A hash per
+# URL: code, connects (new connections for it), body.
+sub curl_pages {
+    my ($opts, @urls) = @_;
+    my $base = 'http://' . Apache::TestRequest::hostport();
+    my $mark = '\n@@authcache-end %{http_code} %{num_connects}\n';
+    open my $fh, '-|', 'curl', '-s', '-w', $mark, @$opts,
+        map { m{^/} ? "$base$_" : $_ } @urls or die "curl: $!";
+    my $out = do { local $/; <$fh> } // '';
+    close $fh;
+    my @r;
+    while ($out =~ /\G(.*?)\n\@\@authcache-end (\d+) (\d+)\n/sgc) {
+        push @r, { body => $1, code => $2, connects => $3 };
+    }
+    return @r;
+}
+
+# lwp_pages(ua, url...): GETs in order with one LWP::UserAgent
+sub lwp_pages {
+    my ($ua, @urls) = @_;
+    my $base = 'http://' . Apache::TestRequest::hostport();
+    return map {
+        my $res = $ua->get(m{^/} ? "$base$_" : $_);
+        { code => $res->code, body => $res->decoded_content // '' }
+    } @urls;
+}
+
+# py_pages(ntlm|digest, user, password, n, url...): t/bin/page-client,
+# python requests with a new session per URL doing n GETs of it
+sub py_pages {
+    my ($scheme, $user, $pw, $n, @urls) = @_;
+    my $top = Apache::Test::vars('top_dir');
+    my $base = 'http://' . Apache::TestRequest::hostport();
+    local $ENV{OPENSSL_CONF} = openssl_legacy_conf();
+    open my $fh, '-|', '/usr/bin/python3', "$top/t/bin/page-client", $scheme,
+        $user, $pw, $n, map { m{^/} ? "$base$_" : $_ } @urls
+        or die "page-client: $!";
+    my @out = map { my $j = JSON::PP::decode_json($_);
+                    { code => $j->{status}, body => $j->{body},
+                      sent_auth => $j->{sent_auth} ? 1 : 0 } }
+              grep { /^\{/ } <$fh>;
+    close $fh;
+    return @out;
+}
+
+# subreq_shapes(prefix): the shapes of t/htdocs/sr-basic under one of
+# its prefixes (t/conf/extra.conf.in, issue 11): [name, path, status]
+push @EXPORT, qw(subreq_shapes);
+sub subreq_shapes {
+    my $p = shift;
+    return (['DirectoryIndex into a <Files> section', "$p/idx/", 200],
+            ['front controller (.htaccess RewriteRule)', "$p/fc/some/route", 200],
+            ['front controller, its directory', "$p/fc/", 200],
+            ['server RewriteRule [PT]', "$p/srv/any", 200],
+            ['ErrorDocument 404', "$p/missing", 404],
+            ['mod_include virtual', "$p/inc/page.shtml", 200],
+            ['MultiViews', "$p/mv/page", 200],
+            ['Action handler', "$p/act/doc.note", 200],
+            ['the script itself', "$p/idx/index.pl", 200]);
+}
+
 1;
