@@ -11,6 +11,8 @@ use IO::Socket::INET ();
 use JSON::PP ();
 use MIME::Base64 qw(encode_base64);
 use Exporter 'import';
+use POSIX ();
+use LWP::UserAgent ();
 
 our @EXPORT = qw(basic_get raw_auth_get write_users counters counter_delta
                  users_file authcache_log_lines free_port slurp wait_for
@@ -271,6 +273,222 @@ sub digest_authorization {
         . 'algorithm=%s, qop=%s, nc=%s, cnonce="%s", response="%s", '
         . 'opaque="%s"%s', $name, $realm, $nonce, $a{uri}, $alg, $a{qop},
         $nc, $a{cnonce}, $resp, $opaque, $a{userhash} ? ', userhash=true' : '';
+}
+
+# --- issue 11: what an application page says -------------------------
+# The applications of the stack tests (t/cgi-bin/app.pl, the PHP page,
+# the proxied app server t/bin/app-server) print KEY=value lines.
+push @EXPORT, qw(page_vars page_summary curl_pages lwp_pages py_pages);
+
+sub page_vars {
+    my %v;
+    $v{$1} = $2 while ($_[0] // '') =~ /^([\w.]+)=(.*)$/mg;
+    return \%v;
+}
+
+# one line per response, the form the tests compare: status, which
+# application answered, and the user, flag, source, user and domain and
+# request URI it was given ('-' for a line the page did not have)
+sub page_summary {
+    my $r = shift;                      # {code, body}
+    my $v = page_vars($r->{body});
+    my @f = map { $v->{$_} // '-' } qw(app REMOTE_USER AUTHCACHE_CACHED_CRED
+        AUTHCACHE_SOURCE AUTHCACHE_USER AUTHCACHE_DOMAIN REQUEST_URI);
+    return sprintf '%s %s user=%s cached=%s source=%s as=%s|%s uri=%s',
+        $r->{code}, @f;
+}
+
+# curl_pages([options], url...): one curl command, its URLs on one
+# connection where curl can (paths are on the test server). A hash per
+# URL: code, connects (new connections for it), body.
+sub curl_pages {
+    my ($opts, @urls) = @_;
+    my $base = 'http://' . Apache::TestRequest::hostport();
+    my $mark = '\n@@authcache-end %{http_code} %{num_connects}\n';
+    open my $fh, '-|', 'curl', '-s', '-w', $mark, @$opts,
+        map { m{^/} ? "$base$_" : $_ } @urls or die "curl: $!";
+    my $out = do { local $/; <$fh> } // '';
+    close $fh;
+    my @r;
+    while ($out =~ /\G(.*?)\n\@\@authcache-end (\d+) (\d+)\n/sgc) {
+        push @r, { body => $1, code => $2, connects => $3 };
+    }
+    return @r;
+}
+
+# lwp_pages(ua, url...): GETs in order with one LWP::UserAgent
+sub lwp_pages {
+    my ($ua, @urls) = @_;
+    my $base = 'http://' . Apache::TestRequest::hostport();
+    return map {
+        my $res = $ua->get(m{^/} ? "$base$_" : $_);
+        { code => $res->code, body => $res->decoded_content // '' }
+    } @urls;
+}
+
+# py_pages(ntlm|digest, user, password, n, url...): t/bin/page-client,
+# python requests with a new session per URL doing n GETs of it
+sub py_pages {
+    my ($scheme, $user, $pw, $n, @urls) = @_;
+    my $top = Apache::Test::vars('top_dir');
+    my $base = 'http://' . Apache::TestRequest::hostport();
+    local $ENV{OPENSSL_CONF} = openssl_legacy_conf();
+    open my $fh, '-|', '/usr/bin/python3', "$top/t/bin/page-client", $scheme,
+        $user, $pw, $n, map { m{^/} ? "$base$_" : $_ } @urls
+        or die "page-client: $!";
+    my @out = map { my $j = JSON::PP::decode_json($_);
+                    { code => $j->{status}, body => $j->{body},
+                      sent_auth => $j->{sent_auth} ? 1 : 0 } }
+              grep { /^\{/ } <$fh>;
+    close $fh;
+    return @out;
+}
+
+# subreq_shapes(prefix): the shapes of t/htdocs/sr-basic under one of
+# its prefixes (t/conf/extra.conf.in, issue 11): [name, path, status]
+push @EXPORT, qw(subreq_shapes);
+sub subreq_shapes {
+    my $p = shift;
+    return (['DirectoryIndex into a <Files> section', "$p/idx/", 200],
+            ['front controller (.htaccess RewriteRule)', "$p/fc/some/route", 200],
+            ['front controller, its directory', "$p/fc/", 200],
+            ['server RewriteRule [PT]', "$p/srv/any", 200],
+            ['ErrorDocument 404', "$p/missing", 404],
+            ['mod_include virtual', "$p/inc/page.shtml", 200],
+            ['MultiViews', "$p/mv/page", 200],
+            ['Action handler', "$p/act/doc.note", 200],
+            ['the script itself', "$p/idx/index.pl", 200]);
+}
+
+# --- issue 11: the application stacks of examples/ --------------------
+push @EXPORT, qw(stack_server spawn stop_spawned write_digest_file);
+
+# stack_server(ROOT, EXAMPLE, {from => to, ...}): a side server running
+# examples/EXAMPLE, with its host paths replaced by the test's (each must
+# be in the example: the test and the example cannot drift apart), in
+# three virtual hosts: as written (Basic), with AUTHCACHE_NTLM and with
+# AUTHCACHE_DIGEST defined. Returns {basic|ntlm|digest => base URL}.
+sub stack_server {
+    my ($root, $example, $subst) = @_;
+    my $top = Apache::Test::vars('top_dir');
+    my $text = slurp("$top/examples/$example") or die "no examples/$example";
+    for my $from (sort { length $b <=> length $a } keys %$subst) {
+        $text =~ s/\Q$from\E/$subst->{$from}/g
+            or die "examples/$example does not mention $from";
+    }
+    make_path($root);
+    open my $fh, '>', "$root/$example" or die "$root/$example: $!";
+    print $fh $text;
+    close $fh;
+    my (%url, %seen, @lines);
+    for my $scheme (qw(basic ntlm digest)) {
+        my $port;
+        do { $port = free_port() } while $seen{$port}++;
+        my @def = $scheme eq 'basic' ? () : ('AUTHCACHE_' . uc $scheme);
+        push @lines, "Listen 127.0.0.1:$port", map("Define $_", @def),
+            "<VirtualHost 127.0.0.1:$port>", "    Include $root/$example",
+            '</VirtualHost>', map("UnDefine $_", @def);
+        $url{$scheme} = "http://127.0.0.1:$port";
+    }
+    side_conf($root, @lines);
+    my ($ok, $log) = side_ctl($root, 'start');
+    die "the server for examples/$example did not start:\n$log" unless $ok;
+    return \%url;
+}
+
+# spawn(command...): a helper process of the test (php-fpm, an app
+# server) in the background; its pid. stop_spawned(pid) ends and reaps it.
+sub spawn {
+    my @cmd = @_;
+    my $pid = fork // die "fork: $!";
+    if (!$pid) {
+        open STDIN, '<', '/dev/null';
+        exec @cmd or POSIX::_exit(127);
+    }
+    return $pid;
+}
+sub stop_spawned {
+    my $pid = shift or return;
+    local $?;                           # an END block's exit status
+    kill 'TERM', $pid;
+    waitpid $pid, 0;
+}
+
+# write_digest_file(name, realm, user => password, ...): user:realm:ALG:
+# hash lines for every algorithm, in a file of that name
+sub write_digest_file {
+    my ($name, $realm, %users) = @_;
+    my $file = users_file($name);
+    open my $fh, '>', $file or die "$file: $!";
+    for my $u (sort keys %users) {
+        print $fh "$u:$realm:$_:" . digest_h($_, "$u:$realm:$users{$u}") . "\n"
+            for qw(MD5 SHA-256 SHA-512-256);
+    }
+    close $fh;
+    return $file;
+}
+
+# stack_logons(url => {basic|ntlm|digest => base}, app => NAME, paths =>
+# [...], basic => [user prefix, password]): the logon matrix of the stack
+# tests, 13 checks per path, each path on new connections: Basic with
+# curl and LWP (users PREFIXcN and PREFIXlN, a fresh cache entry each),
+# NTLM as EXAMPLE\alice with curl and requests-ntlm, Digest as dora
+# (realm "intranet") with curl, python requests and LWP. Each checks the
+# page of the first request of a connection and of the next one.
+push @EXPORT, qw(stack_logons);
+sub stack_logons {
+    my %a = @_;
+    my ($url, $app, @paths) = ($a{url}, $a{app}, @{ $a{paths} });
+    my ($pre, $pw) = @{ $a{basic} };
+    my $want = sub {
+        my ($user, $as, $source, $cached, $uri) = @_;
+        return "200 $app user=$user cached=$cached source=$source as=$as uri=$uri";
+    };
+    my $hostport = sub { $_[0] =~ s{^http://}{}r };
+    my @r;
+    for my $i (1 .. @paths) {
+        my $p = $paths[$i - 1];
+        my ($c, $l) = ("${pre}c$i", "${pre}l$i");
+        @r = curl_pages(['-u', "$c:$pw"], "$url->{basic}$p", "$url->{basic}$p");
+        Test::More::is(page_summary($r[0]), $want->($c, "$c|EXAMPLE", 'basic-token', 0, $p), "Basic, curl, $p: first login");
+        Test::More::is(page_summary($r[1] // {}), $want->($c, "$c|EXAMPLE", 'basic-token', 1, $p), "Basic, curl, $p: next login, from the cache");
+        my $ua = LWP::UserAgent->new(keep_alive => 1);
+        $ua->credentials($hostport->($url->{basic}), 'Intranet', $l, $pw);
+        @r = lwp_pages($ua, "$url->{basic}$p", "$url->{basic}$p");
+        Test::More::is(page_summary($r[0]), $want->($l, "$l|EXAMPLE", 'basic-token', 0, $p), "Basic, LWP, $p: first login");
+        Test::More::is(page_summary($r[1]), $want->($l, "$l|EXAMPLE", 'basic-token', 1, $p), "Basic, LWP, $p: next login, from the cache");
+    }
+    my @ntlm = ('EXAMPLE\\alice', 'alice|EXAMPLE', 'ntlm-connection');
+    for my $p (@paths) {
+        @r = curl_pages(['--ntlm', '-u', 'alice:Al1ce-ntlm'], "$url->{ntlm}$p", "$url->{ntlm}$p");
+        Test::More::is(page_summary($r[0]), $want->(@ntlm, 0, $p), "NTLM, curl, $p: the handshake's request");
+        Test::More::is(page_summary($r[1] // {}), $want->(@ntlm, 1, $p), "NTLM, curl, $p: next request, from the connection");
+    }
+    @r = py_pages('ntlm', 'EXAMPLE\\alice', 'Al1ce-ntlm', 2, map { "$url->{ntlm}$_" } @paths);
+    for my $p (@paths) {
+        my ($first, $next) = splice @r, 0, 2;
+        Test::More::is(page_summary($first // {}), $want->(@ntlm, 0, $p), "NTLM, requests-ntlm, $p: the handshake's request");
+        Test::More::is(page_summary($next // {}) . ' header=' . ($next->{sent_auth} // '?'),
+            $want->(@ntlm, 1, $p) . ' header=0', "NTLM, requests-ntlm, $p: next request, no header, from the connection");
+    }
+    my @dig = ('dora', 'dora|intranet', 'digest-context');
+    for my $p (@paths) {    # curl answers each URL's challenge afresh
+        @r = curl_pages(['--digest', '-u', 'dora:D0ra-digest'], "$url->{digest}$p");
+        Test::More::is(page_summary($r[0]), $want->(@dig, 0, $p), "Digest, curl, $p: logon");
+    }
+    @r = py_pages('digest', 'dora', 'D0ra-digest', 2, map { "$url->{digest}$_" } @paths);
+    for my $p (@paths) {
+        my ($first, $next) = splice @r, 0, 2;
+        Test::More::is(page_summary($first // {}), $want->(@dig, 0, $p), "Digest, requests, $p: logon");
+        Test::More::is(page_summary($next // {}), $want->(@dig, 1, $p), "Digest, requests, $p: next request, from the context");
+    }
+    for my $p (@paths) {
+        my $ua = LWP::UserAgent->new(keep_alive => 1);
+        $ua->credentials($hostport->($url->{digest}), 'intranet', 'dora', 'D0ra-digest');
+        @r = lwp_pages($ua, "$url->{digest}$p", "$url->{digest}$p");
+        Test::More::is(page_summary($r[0]), $want->(@dig, 0, $p), "Digest, LWP, $p: logon");
+        Test::More::is(page_summary($r[1]), $want->(@dig, 1, $p), "Digest, LWP, $p: next request, from the context");
+    }
 }
 
 1;
