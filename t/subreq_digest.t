@@ -15,7 +15,7 @@ use lib 't/lib';
 use AuthCacheTest;
 
 my @shapes = subreq_shapes('/sr-digest');
-plan tests => 7 * @shapes + 7;
+plan tests => 6 * @shapes + 6;
 
 my $realm = 'digest@test';
 write_digest_users($realm, dora => 'D0ra-digest', eve => 'Eve-digest');
