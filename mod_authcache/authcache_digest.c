@@ -152,11 +152,10 @@ static int digest_stale(const authcache_digest_req *q, const char *opaque)
     return digest_challenge(q->r, q->conf, q->k, opaque, 1);
 }
 
-static int digest_bad_input(const authcache_digest_req *q, const char *fmt,
-                            const char *a, const char *b)
+static int digest_bad_input(const authcache_digest_req *q, const char *why)
 {
     authcache_count(AUTHCACHE_C_digest_bad_input);
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, q->r, fmt, a, b);
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, q->r, "authcache: %s", why);
     return HTTP_BAD_REQUEST;
 }
 
@@ -214,12 +213,13 @@ static int digest_vet(authcache_digest_req *q)
 
     if (ac_digest_parse(q->header, strlen(q->header), q->r->pool, d, &why)
         != APR_SUCCESS || ac_digest_req_check(d, &why) != APR_SUCCESS)
-        return digest_bad_input(q, "authcache: malformed Digest credentials "
-                                "for %s: %s", q->r->uri, why);
+        return digest_bad_input(q, apr_psprintf(q->r->pool, "malformed "
+                                "Digest credentials for %s: %s", q->r->uri,
+                                why));
     if (!uri_matches(q->first, d->uri))
-        return digest_bad_input(q, "authcache: Digest uri \"%s\" is not the "
-                                "request's %s", d->uri,
-                                q->first->unparsed_uri);
+        return digest_bad_input(q, apr_psprintf(q->r->pool, "Digest uri "
+                                "\"%s\" is not the request's %s", d->uri,
+                                q->first->unparsed_uri));
     if (strcmp(d->realm, realm_of(q->r)))
         return digest_refuse(q, AUTHCACHE_C_digest_denials, "another realm");
     /* only what we offered: no downgrade to an algorithm or qop not here */

@@ -15,7 +15,7 @@
 #include "http_request.h"
 #include "util_filter.h"
 
-#include "authcache_private.h"
+#include "authcache_digest.h"
 
 APLOG_USE_MODULE(authcache);
 

@@ -22,6 +22,8 @@
 
 #include "apr_file_io.h"
 #include "apr_general.h"
+#include <stdarg.h>
+
 #include "apr_getopt.h"
 #include "apr_lib.h"
 #include "apr_strings.h"
@@ -33,10 +35,17 @@
 
 static apr_pool_t *pool;
 
-static void die(const char *fmt, const char *arg)
+static void die(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2), noreturn));
+
+static void die(const char *fmt, ...)
 {
+    va_list ap;
+
     fprintf(stderr, "htntlm: ");
-    fprintf(stderr, fmt, arg);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
     fprintf(stderr, "\n");
     exit(1);
 }
