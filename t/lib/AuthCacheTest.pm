@@ -212,11 +212,13 @@ sub ntlm_client {
 }
 
 # ntlm_steps(url, [steps], source address): one connection of
-# t/bin/ntlm-client steps (logon, plain, stray; see there); a hash per step
+# t/bin/ntlm-client steps (logon, plain, stray; see there); a hash per
+# step, a header the response lacked as ''
 sub ntlm_steps {
     my ($url, $steps, $source) = @_;
-    return ntlm_client('steps', $url, JSON::PP::encode_json($steps),
-                       defined $source ? $source : ());
+    return map { my $h = $_; +{ map { $_ => $h->{$_} // '' } keys %$h } }
+        ntlm_client('steps', $url, JSON::PP::encode_json($steps),
+                    defined $source ? $source : ());
 }
 
 # --- Digest (RFC 7616), computed here in Perl, independent of the module
