@@ -54,7 +54,7 @@ sub get {   # (ua, place, user, password): the response
     return $ua->get($url, Authorization => 'Basic ' . encode_base64("$user:$pw", ''),
                     $host ? (Host => $host) : ());
 }
-sub cached { $_[0]->header('X-Cached') // '' }
+sub cached { ($_[0]->header('X-Cached') // '') eq '1' ? '1' : '0' }   # 0 or absent: 0
 
 # A hit fills the connection's fast path (the token it verified last), so
 # A is asked twice before B on the same connection.
@@ -74,7 +74,7 @@ for my $p (@pairs) {
     get($ka, $a, 'carol', 'Carol-both') for 1 .. 2;
     $res = get($ka, $b, 'carol', 'Carol-both');
     is($res->code, 200, "$name: carol (in both files) gets in at B");
-    like(cached($res), qr/^0?$/, "$name: B asked its own backend (AUTHCACHE_CACHED_CRED not 1)");
+    is(cached($res), '0', "$name: B asked its own backend (AUTHCACHE_CACHED_CRED not 1)");
     is(cached(get($ka, $b, 'carol', 'Carol-both')), '1',
        "$name: then B serves her from its own cache");
 }
@@ -117,5 +117,5 @@ is(get($fresh, here('/iso/b/domz/'), 'bob', 'Bob-dom')->code, 401,
 get($ka, here('/iso/b/domx/'), 'bob', 'Bob-dom');
 $res = get($ka, here('/iso/b/domy/'), 'bob', 'Bob-dom');
 is($res->code, 200, 'domy (same file) lets bob in');
-like(cached($res), qr/^0?$/, '  after asking its backend, not from the fast path');
+is(cached($res), '0', '  after asking its backend, not from the fast path');
 is($res->header('X-Domain'), 'EXAMPLE2', '  as EXAMPLE2\\bob');

@@ -64,7 +64,7 @@ sub answer {   # (place, user, password, challenge, nc): the response
     return send_at($at, digest_authorization(user => $user, password => $pw,
         challenge => $c, uri => $at->{path}, nc => $nc));
 }
-sub cached { $_[0]->header('X-Cached') // '' }
+sub cached { ($_[0]->header('X-Cached') // '') eq '1' ? '1' : '0' }   # 0 or absent: 0
 
 for my $p (@pairs) {
     my ($name, $a, $b, $alg) = @$p;

