@@ -18,7 +18,8 @@ our @EXPORT = qw(basic_get raw_auth_get write_users counters counter_delta
                  users_file authcache_log_lines free_port slurp wait_for
                  side_conf side_ctl curl_ntlm ntlm_client write_ntlm_users
                  openssl_legacy_conf digest_h digest_challenges
-                 digest_authorization write_digest_users);
+                 digest_authorization write_digest_users write_ntlm_file
+                 write_digest_file write_htdigest_file ntlm_steps);
 
 sub users_file {
     my $name = shift;
@@ -145,14 +146,19 @@ sub side_ctl {
 }
 
 # write_ntlm_users(user => password, ...) in domain EXAMPLE, with htntlm
-sub write_ntlm_users {
-    my %users = @_;
-    my $file = users_file('ntlm-users');
+sub write_ntlm_users { return write_ntlm_file('ntlm-users', @_) }
+
+# write_ntlm_file(name, user => password, ...): run/NAME by htntlm; a user
+# is in domain EXAMPLE unless given as DOMAIN\user
+sub write_ntlm_file {
+    my ($name, %users) = @_;
+    my $file = users_file($name);
     my $top = Apache::Test::vars('top_dir');
     my $first = 1;
     for my $u (sort keys %users) {
+        my ($dom, $user) = $u =~ /^(.*)\\(.*)$/ ? ($1, $2) : ('EXAMPLE', $u);
         my @cmd = ("$top/tools/htntlm", ($first ? '-c' : ()), '-b', $file,
-                   'EXAMPLE', $u, $users{$u});
+                   $dom, $user, $users{$u});
         system(@cmd) == 0 or die "htntlm failed: @cmd";
         $first = 0;
     }
@@ -207,6 +213,16 @@ sub ntlm_client {
     return @out;
 }
 
+# ntlm_steps(url, [steps], source address): one connection of
+# t/bin/ntlm-client steps (logon, plain, stray; see there); a hash per
+# step, a header the response lacked as ''
+sub ntlm_steps {
+    my ($url, $steps, $source) = @_;
+    return map { my $h = $_; +{ map { $_ => $h->{$_} // '' } keys %$h } }
+        ntlm_client('steps', $url, JSON::PP::encode_json($steps),
+                    defined $source ? $source : ());
+}
+
 # --- Digest (RFC 7616), computed here in Perl, independent of the module
 
 use Digest::MD5 ();
@@ -234,6 +250,32 @@ sub write_digest_users {
     }
     close $a;
     close $h;
+}
+
+# write_digest_file(name, realm, user => password, ...): run/NAME with
+# user:realm:ALG:hash lines for every algorithm (AuthCacheDigestUserFile)
+sub write_digest_file {
+    my ($name, $realm, %users) = @_;
+    my $file = users_file($name);
+    open my $fh, '>', $file or die "$file: $!";
+    for my $u (sort keys %users) {
+        print $fh "$u:$realm:$_:" . digest_h($_, "$u:$realm:$users{$u}") . "\n"
+            for qw(MD5 SHA-256 SHA-512-256);
+    }
+    close $fh;
+    return $file;
+}
+
+# write_htdigest_file(name, realm, user => password, ...): run/NAME in
+# htdigest format (user:realm:MD5 hash), for mod_authn_file
+sub write_htdigest_file {
+    my ($name, $realm, %users) = @_;
+    my $file = users_file($name);
+    open my $fh, '>', $file or die "$file: $!";
+    print $fh "$_:$realm:" . digest_h('MD5', "$_:$realm:$users{$_}") . "\n"
+        for sort keys %users;
+    close $fh;
+    return $file;
 }
 
 # the Digest challenges of a response: a list of {param => value}
