@@ -7,6 +7,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "ac_crypto.h"
 #include "ac_token.h"
 
 struct ac_keyring {
@@ -33,18 +34,17 @@ static apr_status_t mac_ctx_cleanup(void *data)
 apr_status_t ac_keyring_create(ac_keyring_t **out, const unsigned char *secret,
                                apr_size_t len, apr_pool_t *p)
 {
+    /* fetched once (ac_crypto), like every algorithm of the module */
+    EVP_MAC *mac = ac_crypto_hmac();
     ac_keyring_t *kr;
-    EVP_MAC *mac;
     OSSL_PARAM params[2];
 
     if (len < AC_SECRET_MIN)
         return APR_EINVAL;
-    mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
     if (!mac)
         return APR_ENOTIMPL;
     kr = apr_pcalloc(p, sizeof(*kr));
     kr->keyed = EVP_MAC_CTX_new(mac);
-    EVP_MAC_free(mac);
     if (!kr->keyed)
         return APR_ENOMEM;
     apr_pool_cleanup_register(p, &kr->keyed, mac_ctx_cleanup,

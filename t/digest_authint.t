@@ -34,8 +34,12 @@ EOF
 close $fh;
 chmod 0755, "$dir/big/cgi/sum.pl";
 side_conf("$dir/big", "Listen 127.0.0.1:$port",
-    'StartServers 1', 'MinSpareServers 1', 'MaxSpareServers 1',
-    'ServerLimit 1', 'MaxRequestWorkers 1', 'MaxConnectionsPerChild 0',
+    # one child process, so its memory is the server's
+    '<IfModule mpm_prefork_module>', 'StartServers 1', 'MinSpareServers 1',
+    'MaxSpareServers 1', 'MaxRequestWorkers 1', '</IfModule>',
+    '<IfModule !mpm_prefork_module>', 'StartServers 1', 'ServerLimit 1',
+    'MinSpareThreads 1', 'MaxSpareThreads 25', 'ThreadsPerChild 25',
+    'MaxRequestWorkers 25', '</IfModule>', 'MaxConnectionsPerChild 0',
     "ScriptAlias /sum $dir/big/cgi/sum.pl",
     '<Location />', 'AuthType Digest', "AuthName \"$realm\"",
     "AuthCacheDigestUserFile $users", 'AuthCacheDigestAlgorithms SHA-256',
@@ -70,11 +74,15 @@ sub challenge {
     my %c = $h =~ /(\w+)="?([^",]*)"?/g;
     return \%c;
 }
-# the peak RSS (high-water mark) of httpd's one child, in kB
+# the peak RSS (high-water mark) of httpd's children, in kB, summed (one
+# serves requests; under worker and event mod_cgid's daemon is another)
 sub child_rss {
     my ($parent) = slurp("$dir/big/httpd.pid") =~ /(\d+)/;
-    my ($child) = `pgrep -P $parent` =~ /(\d+)/;
-    return slurp("/proc/$child/status") =~ /VmHWM:\s+(\d+)/ ? $1 : 0;
+    my $kb = 0;
+    for my $child (split ' ', `pgrep -P $parent`) {
+        $kb += $1 if slurp("/proc/$child/status") =~ /VmHWM:\s+(\d+)/;
+    }
+    return $kb;
 }
 
 my $block = join '', map { chr(($_ * 7) & 0xff) } 0 .. 65535;

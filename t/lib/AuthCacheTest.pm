@@ -403,7 +403,7 @@ sub subreq_shapes {
 }
 
 # --- issue 11: the application stacks of examples/ --------------------
-push @EXPORT, qw(stack_server spawn stop_spawned write_digest_file);
+push @EXPORT, qw(stack_server spawn stop_spawned);
 
 # stack_server(ROOT, EXAMPLE, {from => to, ...}): a side server running
 # examples/EXAMPLE, with its host paths replaced by the test's (each must
@@ -454,20 +454,6 @@ sub stop_spawned {
     local $?;                           # an END block's exit status
     kill 'TERM', $pid;
     waitpid $pid, 0;
-}
-
-# write_digest_file(name, realm, user => password, ...): user:realm:ALG:
-# hash lines for every algorithm, in a file of that name
-sub write_digest_file {
-    my ($name, $realm, %users) = @_;
-    my $file = users_file($name);
-    open my $fh, '>', $file or die "$file: $!";
-    for my $u (sort keys %users) {
-        print $fh "$u:$realm:$_:" . digest_h($_, "$u:$realm:$users{$u}") . "\n"
-            for qw(MD5 SHA-256 SHA-512-256);
-    }
-    close $fh;
-    return $file;
 }
 
 # stack_logons(url => {basic|ntlm|digest => base}, app => NAME, paths =>
