@@ -11,8 +11,9 @@
  * a record changed, moved to another opaque or made under another key
  * does not open.
  *
- * The keys are 32-byte subkeys of the server secret (ac_mac_derive), one
- * for nonces and one for records.
+ * Records are sealed with a 32-byte subkey of the server secret
+ * (ac_mac_derive); nonces, replay windows and roster keys are HMACs under
+ * the secret itself (ac_mac_compute), each with a label of its own.
  */
 #ifndef AC_DIGEST_CTX_H
 #define AC_DIGEST_CTX_H

@@ -66,11 +66,10 @@ void *authcache_merge_dir_config(apr_pool_t *p, void *basev, void *addv)
     conf->f##_set = add->f##_set || base->f##_set;
     AUTHCACHE_DIR_FIELDS(AUTHCACHE_MERGE)
 #undef AUTHCACHE_MERGE
-    /* these travel with the field they name */
-    conf->provider_names = add->providers_set ? add->provider_names
-                                              : base->provider_names;
-    conf->ntlm_provider_name = add->ntlm_provider_set
-        ? add->ntlm_provider_name : base->ntlm_provider_name;
+#define AUTHCACHE_MERGE_WITH(f, by)                         \
+    conf->f = add->by##_set ? add->f : base->f;
+    AUTHCACHE_DIR_COMPANIONS(AUTHCACHE_MERGE_WITH)
+#undef AUTHCACHE_MERGE_WITH
     return conf;
 }
 
@@ -151,26 +150,35 @@ static const char *parse_seconds(cmd_parms *cmd, const char *arg,
     return NULL;
 }
 
-static const char *set_basic_ttl(cmd_parms *cmd, void *dconf, const char *arg)
-{
-    authcache_dir_config_rec *conf = dconf;
-    const char *err = parse_seconds(cmd, arg, 0, AUTHCACHE_MAX_TTL_SEC,
-                                    &conf->basic_ttl);
+/* A directive of seconds: where it goes, its _set flag, its range. */
+typedef struct {
+    apr_size_t field, set;        /* offsets in authcache_dir_config_rec */
+    apr_int64_t min, max;
+} seconds_slot;
 
-    conf->basic_ttl_set = !err;
+#define SECONDS_SLOT(f, lo, hi)                                           \
+    static seconds_slot f##_slot = {  /* not const: cmd_data is void * */ \
+        APR_OFFSETOF(authcache_dir_config_rec, f),                        \
+        APR_OFFSETOF(authcache_dir_config_rec, f##_set), lo, hi }
+SECONDS_SLOT(basic_ttl, 0, AUTHCACHE_MAX_TTL_SEC);
+SECONDS_SLOT(ntlm_handshake_timeout, 1, 600);
+SECONDS_SLOT(digest_nonce_lifetime, 1, 86400);
+SECONDS_SLOT(digest_context_ttl, 1, AUTHCACHE_MAX_TTL_SEC);
+
+static const char *set_seconds(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    const seconds_slot *slot = cmd->info;
+    char *conf = dconf;
+    const char *err = parse_seconds(cmd, arg, slot->min, slot->max,
+                                    (apr_interval_time_t *)(conf
+                                                            + slot->field));
+
+    if (!err)
+        conf[slot->set] = 1;
     return err;
 }
 
-static const char *set_ntlm_handshake_timeout(cmd_parms *cmd, void *dconf,
-                                              const char *arg)
-{
-    authcache_dir_config_rec *conf = dconf;
-    const char *err = parse_seconds(cmd, arg, 1, 600,
-                                    &conf->ntlm_handshake_timeout);
 
-    conf->ntlm_handshake_timeout_set = !err;
-    return err;
-}
 
 static const char *set_ntlm_provider(cmd_parms *cmd, void *dconf,
                                      const char *arg)
@@ -372,27 +380,7 @@ static const char *set_digest_qop(cmd_parms *cmd, void *dconf,
     return NULL;
 }
 
-static const char *set_digest_nonce_lifetime(cmd_parms *cmd, void *dconf,
-                                             const char *arg)
-{
-    authcache_dir_config_rec *conf = dconf;
-    const char *err = parse_seconds(cmd, arg, 1, 86400,
-                                    &conf->digest_nonce_lifetime);
 
-    conf->digest_nonce_lifetime_set = !err;
-    return err;
-}
-
-static const char *set_digest_context_ttl(cmd_parms *cmd, void *dconf,
-                                          const char *arg)
-{
-    authcache_dir_config_rec *conf = dconf;
-    const char *err = parse_seconds(cmd, arg, 1, AUTHCACHE_MAX_TTL_SEC,
-                                    &conf->digest_context_ttl);
-
-    conf->digest_context_ttl_set = !err;
-    return err;
-}
 
 static const char *set_digest_max_body(cmd_parms *cmd, void *dconf,
                                        const char *arg)
@@ -481,7 +469,8 @@ const command_rec authcache_cmds[] = {
     AP_INIT_TAKE1("AuthCacheContext", set_context, NULL, OR_AUTHCFG,
         "Name under which locations deliberately share cache entries "
         "(default: each location and provider list is its own context)"),
-    AP_INIT_TAKE1("AuthCacheBasicTTL", set_basic_ttl, NULL, OR_AUTHCFG,
+    AP_INIT_TAKE1("AuthCacheBasicTTL", set_seconds, &basic_ttl_slot,
+        OR_AUTHCFG,
         "Seconds a Basic access token stays cached (default 900, 0 = off)"),
     AP_INIT_TAKE1("AuthNTLMProvider", set_ntlm_provider, NULL, OR_AUTHCFG,
         "Who verifies NTLM responses for AuthType NTLM (default: file)"),
@@ -509,8 +498,9 @@ const command_rec authcache_cmds[] = {
     AP_INIT_TAKE1("AuthNTLMUserFormat", set_ntlm_user_format, NULL,
         OR_AUTHCFG, "How NTLM users appear in REMOTE_USER: down-level "
         "(DOMAIN\\user, default), upn (user@DOMAIN) or user"),
-    AP_INIT_TAKE1("AuthNTLMHandshakeTimeout", set_ntlm_handshake_timeout,
-        NULL, OR_AUTHCFG, "Seconds a client has to answer an NTLM "
+    AP_INIT_TAKE1("AuthNTLMHandshakeTimeout", set_seconds,
+        &ntlm_handshake_timeout_slot, OR_AUTHCFG,
+        "Seconds a client has to answer an NTLM "
         "challenge on its connection (default 60)"),
     AP_INIT_ITERATE("AuthCacheDigestProvider", set_digest_providers, NULL,
         OR_AUTHCFG, "Authn providers whose realm hashes (htdigest: MD5) "
@@ -523,10 +513,12 @@ const command_rec authcache_cmds[] = {
         "(default SHA-256 MD5)"),
     AP_INIT_ITERATE("AuthCacheDigestQop", set_digest_qop, NULL, OR_AUTHCFG,
         "auth and/or auth-int (default auth)"),
-    AP_INIT_TAKE1("AuthCacheDigestNonceLifetime", set_digest_nonce_lifetime,
-        NULL, OR_AUTHCFG, "Seconds a nonce is fresh; later it is answered "
+    AP_INIT_TAKE1("AuthCacheDigestNonceLifetime", set_seconds,
+        &digest_nonce_lifetime_slot, OR_AUTHCFG,
+        "Seconds a nonce is fresh; later it is answered "
         "with stale=true (default 300)"),
-    AP_INIT_TAKE1("AuthCacheDigestContextTTL", set_digest_context_ttl, NULL,
+    AP_INIT_TAKE1("AuthCacheDigestContextTTL", set_seconds,
+        &digest_context_ttl_slot,
         OR_AUTHCFG, "Seconds a security context stays cached (default 900)"),
     AP_INIT_FLAG("AuthCacheDigestUserhash", set_digest_userhash, NULL,
         OR_AUTHCFG, "Offer userhash=true (RFC 7616; default On)"),

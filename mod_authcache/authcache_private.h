@@ -60,6 +60,12 @@ extern module AP_MODULE_DECLARE_DATA authcache_module;
     X(digest_max_body, 0)          \
     X(digest_max_contexts, 0)
 
+/* Fields set together with another (listed above) and merged by its flag:
+ * X(name, by). */
+#define AUTHCACHE_DIR_COMPANIONS(X)          \
+    X(provider_names, providers)             \
+    X(ntlm_provider_name, ntlm_provider)
+
 typedef struct {
     const char *name;
     const authn_provider *provider;
@@ -120,7 +126,8 @@ typedef struct authcache_dir_config_rec_s {
     int digest_userhash;              /* offer userhash=true */
     apr_off_t digest_max_body;        /* auth-int: largest body hashed */
     int digest_max_contexts;          /* live contexts per user */
-#define AUTHCACHE_SET_FLAG(f, scoped) unsigned int f##_set : 1;
+/* a byte each (not a bit field): the seconds setter finds it by offset */
+#define AUTHCACHE_SET_FLAG(f, scoped) unsigned char f##_set;
     AUTHCACHE_DIR_FIELDS(AUTHCACHE_SET_FLAG)
 #undef AUTHCACHE_SET_FLAG
 } authcache_dir_config_rec;

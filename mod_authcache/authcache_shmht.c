@@ -119,9 +119,8 @@ static apr_status_t shmht_cleanup(void *data)
     return APR_SUCCESS;
 }
 
-/* A named segment, after removing a stale one of an unclean exit. */
 /*
- * APR makes a named segment with mode 0644 less the umask: readable by
+ * A named segment, after removing a stale one of an unclean exit. APR makes a named segment with mode 0644 less the umask: readable by
  * every local user. The entries are no passwords, but who logged in and
  * their groups are nobody else's business, so the segment is made under
  * umask 077 (post_config runs before any thread: changing the process's

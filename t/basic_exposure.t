@@ -41,8 +41,10 @@ like($lines[-2] // '', qr/cached=0 source=basic-token domain=EXAMPLE/,
 like($lines[-1] // '', qr/cached=1 source=basic-token domain=EXAMPLE/,
      'access log shows the hit');
 
-# a request not authenticated by mod_authcache has no flag
-$res = Apache::TestRequest::GET('/authcache-status?json');
-ok(!defined $res->header('X-Cached'), 'no flag header outside the locations');
+# a request authenticated by httpd's own Basic provider, after ours served
+# the same user: the application sees nothing of mod_authcache
+$res = basic_get('/plain-cgi/env.pl', 'cora', 'Cora-pass1');
+is($res->code . ' ' . join(',', $res->content =~ /^(AUTHCACHE_\w+)=/mg),
+   '200 ', 'a login mod_authcache did not check carries no AUTHCACHE_ variables');
 $res = basic_get('/basic/', 'cora', 'wrong');
 unlike($res->header('X-Cached') // '', qr/^[01]$/, 'no flag on a refused login');
