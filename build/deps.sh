@@ -53,10 +53,16 @@ want_packages() {
     fi
 }
 
-# Configures (once) and builds the module and test programs.
+# Configures and builds the module and test programs. An existing
+# configuration is checked again, with the arguments it was made with
+# (config.status --recheck, under a second): what configure finds may
+# have changed since (build/demo configures before build/test installs
+# libwbclient-dev and clang), and make rebuilds what a change affects.
 authcache_build() {
     [ -x configure ] && [ configure -nt configure.ac ] || autoconf
-    if [ ! -f Makefile ] || [ configure -nt Makefile ] || [ Makefile.in -nt Makefile ]; then
+    if [ -f config.status ] && [ -f Makefile ]; then
+        ./config.status --recheck >/dev/null && ./config.status -q
+    else
         ./configure -q
     fi
     make -s
