@@ -9,6 +9,9 @@ TEST_PACKAGES=(libapache2-mod-perl2 libwww-perl perl util-linux redis-server
                libauthen-ntlm-perl python3 python3-requests-ntlm
                libwbclient-dev samba winbind samba-dsdb-modules
                python3-prometheus-client)
+# What build/package needs to build the Debian package (dh_apache2 is in
+# apache2-dev).
+PACKAGE_PACKAGES=(dpkg-dev debhelper fakeroot libwbclient-dev)
 # Wanted, not required: real fuzzing (without them the corpus is replayed).
 FUZZ_PACKAGES=(clang libclang-rt-dev)
 
