@@ -8,7 +8,10 @@ BUILD_PACKAGES=(gcc make autoconf pkg-config apache2 apache2-dev apache2-utils
 TEST_PACKAGES=(libapache2-mod-perl2 libwww-perl perl util-linux redis-server
                libauthen-ntlm-perl python3 python3-requests-ntlm
                libwbclient-dev samba winbind samba-dsdb-modules
-               python3-requests php8.2-fpm)
+               python3-requests php8.2-fpm python3-prometheus-client)
+# What build/package needs to build the Debian package (dh_apache2 is in
+# apache2-dev).
+PACKAGE_PACKAGES=(dpkg-dev debhelper fakeroot libwbclient-dev)
 # Wanted, not required: real fuzzing (without them the corpus is replayed).
 FUZZ_PACKAGES=(clang libclang-rt-dev)
 
@@ -54,10 +57,16 @@ want_packages() {
     fi
 }
 
-# Configures (once) and builds the module and test programs.
+# Configures and builds the module and test programs. An existing
+# configuration is checked again, with the arguments it was made with
+# (config.status --recheck, under a second): what configure finds may
+# have changed since (build/demo configures before build/test installs
+# libwbclient-dev and clang), and make rebuilds what a change affects.
 authcache_build() {
     [ -x configure ] && [ configure -nt configure.ac ] || autoconf
-    if [ ! -f Makefile ] || [ configure -nt Makefile ] || [ Makefile.in -nt Makefile ]; then
+    if [ -f config.status ] && [ -f Makefile ]; then
+        ./config.status --recheck >/dev/null && ./config.status -q
+    else
         ./configure -q
     fi
     make -s

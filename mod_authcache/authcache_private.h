@@ -12,6 +12,7 @@
 #include "ac_digest.h"
 #include "ac_digest_ctx.h"
 #include "ac_ntlm.h"
+#include "ac_shmht.h"
 #include "ac_token.h"
 
 extern module AP_MODULE_DECLARE_DATA authcache_module;
@@ -315,6 +316,11 @@ apr_status_t authcache_store_remove_raw(request_rec *r,
 
 /* Calls the socache provider's status for the status page. */
 void authcache_store_status(request_rec *r, int flags);
+/*
+ * The store's figures (fill, evictions) when it is the module's own
+ * "authcache" store; APR_ENOTIMPL for other providers.
+ */
+apr_status_t authcache_store_stats(request_rec *r, ac_shmht_stats_t *st);
 const char *authcache_store_describe(server_rec *s);
 
 void authcache_store_register_hooks(apr_pool_t *p);
@@ -379,5 +385,8 @@ void authcache_basic_register_hooks(apr_pool_t *p);
 void authcache_ntlm_register_hooks(apr_pool_t *p);
 void authcache_digest_register_hooks(apr_pool_t *p);
 void authcache_status_register_hooks(apr_pool_t *p);
+/* The counters v[AUTHCACHE_C_COUNT] and the store's figures as metrics
+ * (Prometheus text or OpenMetrics), for the status handler's ?metrics */
+void authcache_metrics(request_rec *r, const apr_uint64_t *v, int in_use);
 
 #endif /* AUTHCACHE_PRIVATE_H */

@@ -314,6 +314,15 @@ static void shmht_status(ap_socache_instance_t *ctx, request_rec *r,
     ap_rputs("</table>\n", r);
 }
 
+apr_status_t authcache_shmht_stats(ap_socache_instance_t *ctx,
+                                  ac_shmht_stats_t *st)
+{
+    if (!ctx->table)
+        return APR_NOTFOUND;
+    ac_shmht_stats(ctx->table, st);
+    return APR_SUCCESS;
+}
+
 typedef struct {
     ap_socache_instance_t *ctx;
     server_rec *s;

@@ -8,8 +8,18 @@
 #define AUTHCACHE_SHMHT_H
 
 #include "apr_pools.h"
+#include "ap_socache.h"
+
+#include "ac_shmht.h"
 
 /* Registers the provider; call from register_hooks. */
 void authcache_shmht_register(apr_pool_t *p);
+
+/*
+ * The figures of an instance of this provider (and of no other), for the
+ * metrics; the caller holds the store's mutex. APR_NOTFOUND before init.
+ */
+apr_status_t authcache_shmht_stats(ap_socache_instance_t *ctx,
+                                   ac_shmht_stats_t *st);
 
 #endif /* AUTHCACHE_SHMHT_H */

@@ -1,6 +1,7 @@
 /*
- * "SetHandler authcache-status": the counters as an HTML page, or as JSON
- * with "?json", like mod_status does for the scoreboard.
+ * "SetHandler authcache-status": the counters as an HTML page, as JSON
+ * with "?json", like mod_status does for the scoreboard, or as metrics
+ * for Prometheus with "?metrics" (authcache_metrics.c).
  */
 #include "apr_strings.h"
 #include "http_protocol.h"
@@ -23,6 +24,57 @@ static void status_json(request_rec *r, const apr_uint64_t *v, int in_use)
     ap_rputs("}\n", r);
 }
 
+/*
+ * Per scheme, the requests answered from the cache and the authority
+ * calls the others needed: each hit is an authority call (or a whole
+ * NTLM handshake) not made.
+ */
+static const struct {
+    const char *scheme;
+    authcache_counter_e hits, calls;
+} schemes[] = {
+    { "Basic", AUTHCACHE_C_basic_hits, AUTHCACHE_C_backend_calls },
+    { "NTLM", AUTHCACHE_C_ntlm_cache_hits, AUTHCACHE_C_ntlm_logons },
+    { "Digest", AUTHCACHE_C_digest_context_hits, AUTHCACHE_C_digest_logons },
+};
+
+static const char *percent(apr_pool_t *p, apr_uint64_t part,
+                           apr_uint64_t whole)
+{
+    return whole ? apr_psprintf(p, "%.1f%%", 100.0 * part / whole) : "-";
+}
+
+/* What an admin looks for first: is the cache working, is the store full. */
+static void status_summary(request_rec *r, const apr_uint64_t *v)
+{
+    ac_shmht_stats_t st;
+    unsigned int i;
+
+    ap_rputs("<h2>At a glance</h2>\n<table border=\"1\">\n<tr><th>scheme</th>"
+             "<th>hit ratio</th><th>from the cache</th>"
+             "<th>authority calls</th><th>authority calls saved</th></tr>\n",
+             r);
+    for (i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
+        apr_uint64_t hits = v[schemes[i].hits], calls = v[schemes[i].calls];
+
+        ap_rprintf(r, "<tr><td>%s</td><td>%s</td><td>%" APR_UINT64_T_FMT
+                   "</td><td>%" APR_UINT64_T_FMT "</td><td>%"
+                   APR_UINT64_T_FMT "</td></tr>\n", schemes[i].scheme,
+                   percent(r->pool, hits, hits + calls), hits, calls, hits);
+    }
+    ap_rputs("</table>\n<p>Hit ratio: requests answered from the cache, of "
+             "those and the authority calls made.</p>\n", r);
+    if (authcache_store_stats(r, &st) == APR_SUCCESS)
+        ap_rprintf(r, "<p>Store fill: <b>%s</b> (%u of %u chunks, %"
+                   APR_UINT64_T_FMT " entries); evictions: <b>%"
+                   APR_UINT64_T_FMT "</b></p>\n",
+                   percent(r->pool, st.chunks_used, st.nchunks),
+                   st.chunks_used, st.nchunks, st.entries, st.evictions);
+    else
+        ap_rputs("<p>Store fill and evictions: in the store's own figures "
+                 "below.</p>\n", r);
+}
+
 static void status_html(request_rec *r, const apr_uint64_t *v, int in_use)
 {
     int i;
@@ -35,7 +87,8 @@ static void status_html(request_rec *r, const apr_uint64_t *v, int in_use)
                ap_escape_html(r->pool, ap_get_server_description()),
                ap_escape_html(r->pool, authcache_store_describe(r->server)),
                in_use ? "" : " (no section uses AuthCacheProvider)");
-    ap_rputs("<table border=\"1\">\n<tr><th>counter</th><th>value</th>"
+    status_summary(r, v);
+    ap_rputs("<h2>Counters</h2>\n<table border=\"1\">\n<tr><th>counter</th><th>value</th>"
              "<th>meaning</th></tr>\n", r);
     for (i = 0; i < AUTHCACHE_C_COUNT; i++)
         ap_rprintf(r, "<tr><td>%s</td><td>%" APR_UINT64_T_FMT
@@ -44,6 +97,25 @@ static void status_html(request_rec *r, const apr_uint64_t *v, int in_use)
     ap_rputs("</table>\n<h2>Store</h2>\n", r);
     authcache_store_status(r, 0);
     ap_rputs("</body></html>\n", r);
+}
+
+/*
+ * "?name" or "?name=" among the query's arguments: Prometheus, given
+ * params { metrics: [""] }, asks for "?metrics=".
+ */
+static int has_arg(const char *args, const char *name)
+{
+    apr_size_t len = strlen(name);
+
+    while (args && *args) {
+        if (!strncmp(args, name, len)
+            && (args[len] == '\0' || args[len] == '&' || args[len] == '='))
+            return 1;
+        args = strchr(args, '&');
+        if (args)
+            args++;
+    }
+    return 0;
 }
 
 static int status_handler(request_rec *r)
@@ -61,6 +133,8 @@ static int status_handler(request_rec *r)
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");
     if (r->args && !strcmp(r->args, "json"))
         status_json(r, v, in_use);
+    else if (has_arg(r->args, "metrics"))
+        authcache_metrics(r, v, in_use);
     else
         status_html(r, v, in_use);
     return OK;

@@ -20,6 +20,7 @@
 
 #include "ac_crypto.h"
 #include "authcache_private.h"
+#include "authcache_shmht.h"
 
 APLOG_USE_MODULE(authcache);
 
@@ -243,6 +244,20 @@ void authcache_store_status(request_rec *r, int flags)
         return;
     store_provider->status(store_inst, r, flags);
     store_unlock(r);
+}
+
+apr_status_t authcache_store_stats(request_rec *r, ac_shmht_stats_t *st)
+{
+    apr_status_t rv;
+
+    /* other providers' figures exist only as their status HTML */
+    if (!store_inst || strcmp(store_provider->name, "authcache"))
+        return APR_ENOTIMPL;
+    if ((rv = store_lock(r)) != APR_SUCCESS)
+        return rv;
+    rv = authcache_shmht_stats(store_inst, st);
+    store_unlock(r);
+    return rv;
 }
 
 const char *authcache_store_describe(server_rec *s)
