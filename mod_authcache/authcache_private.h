@@ -214,7 +214,9 @@ apr_status_t authcache_store_put(request_rec *r,
 /*
  * Raw access for records that are read, changed and written back (Digest
  * replay windows): the caller holds authcache_store_lock() across the
- * three.
+ * three. That lock is a global mutex on every provider (the get and put
+ * above lock only providers that are not MT-safe): the read-change-write
+ * is atomic among this server's processes, not among several hosts.
  */
 apr_status_t authcache_store_lock(request_rec *r);
 void authcache_store_unlock(request_rec *r);

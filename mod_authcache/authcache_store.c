@@ -28,7 +28,14 @@ APLOG_USE_MODULE(authcache);
 
 static const ap_socache_provider_t *store_provider;
 static ap_socache_instance_t *store_inst;
-static apr_global_mutex_t *store_mutex;   /* NULL: provider is MT-safe */
+/*
+ * Always made with the store: Digest holds it across a replay window's
+ * read-change-write on every provider. The Basic get and put take it only
+ * where the provider needs it (store_locks_calls): a single read or write
+ * of an MT-safe provider (memcache, redis) is atomic by itself.
+ */
+static apr_global_mutex_t *store_mutex;
+static int store_locks_calls;             /* the provider is NOTMPSAFE */
 static const ac_keyring_t *keyring;
 /* In shared memory: the counters, then the store generation. */
 typedef struct {
@@ -114,12 +121,12 @@ int authcache_store_is_private(void)
     return store_is_private;
 }
 
-static apr_status_t store_lock(request_rec *r)
+static apr_status_t mutex_lock(request_rec *r)
 {
     apr_status_t rv;
 
     if (!store_mutex)
-        return APR_SUCCESS;
+        return APR_SUCCESS;           /* "Mutex authcache-socache none" */
     rv = apr_global_mutex_lock(store_mutex);
     if (rv != APR_SUCCESS)
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
@@ -127,7 +134,7 @@ static apr_status_t store_lock(request_rec *r)
     return rv;
 }
 
-static void store_unlock(request_rec *r)
+static void mutex_unlock(request_rec *r)
 {
     apr_status_t rv;
 
@@ -136,14 +143,27 @@ static void store_unlock(request_rec *r)
                       "authcache: cannot unlock the cache mutex");
 }
 
+/* around one provider call: only where the provider is not MT-safe */
+static apr_status_t store_lock(request_rec *r)
+{
+    return store_locks_calls ? mutex_lock(r) : APR_SUCCESS;
+}
+
+static void store_unlock(request_rec *r)
+{
+    if (store_locks_calls)
+        mutex_unlock(r);
+}
+
+/* around a read-change-write: always */
 apr_status_t authcache_store_lock(request_rec *r)
 {
-    return store_lock(r);
+    return mutex_lock(r);
 }
 
 void authcache_store_unlock(request_rec *r)
 {
-    store_unlock(r);
+    mutex_unlock(r);
 }
 
 apr_status_t authcache_store_get_raw(request_rec *r, const unsigned char *key,
@@ -250,6 +270,7 @@ static int store_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
     store_provider = NULL;
     store_inst = NULL;
     store_mutex = NULL;
+    store_locks_calls = 0;
     keyring = NULL;
     shared = NULL;
     counters = NULL;
@@ -409,15 +430,15 @@ static int store_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     store_is_private = !strcmp(store_provider->name, "shmcb")
                        || !strcmp(store_provider->name, "authcache");
 
-    if (store_provider->flags & AP_SOCACHE_FLAG_NOTMPSAFE) {
-        rv = ap_global_mutex_create(&store_mutex, NULL, AUTHCACHE_MUTEX_TYPE,
-                                    NULL, s, pconf, 0);
-        if (rv != APR_SUCCESS) {
-            ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
-                         "authcache: cannot create the cache mutex "
-                         "(see the Mutex directive)");
-            return HTTP_INTERNAL_SERVER_ERROR;
-        }
+    store_locks_calls = (store_provider->flags & AP_SOCACHE_FLAG_NOTMPSAFE)
+                        != 0;
+    rv = ap_global_mutex_create(&store_mutex, NULL, AUTHCACHE_MUTEX_TYPE,
+                                NULL, s, pconf, 0);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
+                     "authcache: cannot create the cache mutex "
+                     "(see the Mutex directive)");
+        return HTTP_INTERNAL_SERVER_ERROR;
     }
 
     rv = store_provider->init(store_inst, "authcache", &hints, s, pconf);
