@@ -6,6 +6,13 @@
  * pre_config (so "Mutex authcache-socache ..." works), store, mutex, secret
  * and counters are made in post_config, the mutex is re-attached in
  * child_init. Nothing is made when no section uses the module.
+ *
+ * Secret, mutex and counters are made once, at the first start, and kept
+ * in retained data for the generations that follow: after a graceful
+ * restart the old generation's children still finish their requests
+ * beside the new ones, on the same store (the authcache provider keeps
+ * its segment too), so they must lock the same mutex and bump the same
+ * store generation.
  */
 #include "apr_atomic.h"
 #include "apr_file_io.h"
@@ -25,6 +32,7 @@ APLOG_USE_MODULE(authcache);
 
 #define AUTHCACHE_MUTEX_TYPE "authcache-socache"
 #define AUTHCACHE_SECRET_KEY "mod_authcache-secret"
+#define AUTHCACHE_KEPT_KEY   "mod_authcache-kept"
 
 static const ap_socache_provider_t *store_provider;
 static ap_socache_instance_t *store_inst;
@@ -43,6 +51,12 @@ typedef struct {
     apr_uint32_t generation;
 } authcache_shared_rec;
 static authcache_shared_rec *shared;
+/* Made at the first start, in the process pool; kept across generations. */
+typedef struct {
+    int made;
+    apr_global_mutex_t *mutex;            /* NULL: "Mutex ... none" */
+    authcache_shared_rec *shared;
+} authcache_kept_rec;
 static apr_uint64_t *counters;            /* shared->counters */
 static int store_is_local;                /* no other host writes it */
 static int store_is_private;              /* only this httpd writes it */
@@ -361,6 +375,48 @@ static apr_status_t store_destroy(void *data)
     return APR_SUCCESS;
 }
 
+/*
+ * The mutex and the shared counters: this generation's are the first
+ * start's. A Mutex directive changed later takes effect at the next full
+ * stop and start.
+ */
+static apr_status_t make_kept(server_rec *s)
+{
+    authcache_kept_rec *kept = ap_retained_data_get(AUTHCACHE_KEPT_KEY);
+    apr_pool_t *gp = s->process->pool;
+    apr_shm_t *shm;
+    apr_status_t rv;
+
+    if (!kept)
+        kept = ap_retained_data_create(AUTHCACHE_KEPT_KEY, sizeof(*kept));
+    if (!kept->made) {
+        rv = apr_shm_create(&shm, sizeof(*shared), NULL, gp);
+        if (rv != APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
+                         "authcache: cannot create shared memory for "
+                         "counters");
+            return rv;
+        }
+        rv = ap_global_mutex_create(&kept->mutex, NULL, AUTHCACHE_MUTEX_TYPE,
+                                    NULL, s, gp, 0);
+        if (rv != APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
+                         "authcache: cannot create the cache mutex "
+                         "(see the Mutex directive)");
+            apr_shm_destroy(shm);
+            return rv;
+        }
+        kept->shared = apr_shm_baseaddr_get(shm);
+        memset(kept->shared, 0, sizeof(*kept->shared));
+        kept->shared->generation = 1;
+        kept->made = 1;
+    }
+    store_mutex = kept->mutex;
+    shared = kept->shared;
+    counters = shared->counters;
+    return APR_SUCCESS;
+}
+
 static int store_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                              apr_pool_t *ptemp, server_rec *s)
 {
@@ -369,7 +425,6 @@ static int store_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     /* the most numerous entries: 32-byte keys and 60-byte Basic tokens
      * (Digest: 17-byte keys, 61-byte windows, ~120-byte contexts) */
     struct ap_socache_hints hints = { 32, 60, apr_time_from_sec(60) };
-    apr_shm_t *shm;
     const char *err;
     apr_status_t rv;
 
@@ -388,16 +443,8 @@ static int store_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     if (load_secret(sconf, s, pconf, ptemp) != APR_SUCCESS)
         return HTTP_INTERNAL_SERVER_ERROR;
 
-    rv = apr_shm_create(&shm, sizeof(*shared), NULL, pconf);
-    if (rv != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
-                     "authcache: cannot create shared memory for counters");
+    if ((rv = make_kept(s)) != APR_SUCCESS)
         return HTTP_INTERNAL_SERVER_ERROR;
-    }
-    shared = apr_shm_baseaddr_get(shm);
-    memset(shared, 0, sizeof(*shared));
-    shared->generation = 1;
-    counters = shared->counters;
 
     store_provider = sconf->socache;
     store_inst = sconf->socache_inst;
@@ -432,14 +479,6 @@ static int store_post_config(apr_pool_t *pconf, apr_pool_t *plog,
 
     store_locks_calls = (store_provider->flags & AP_SOCACHE_FLAG_NOTMPSAFE)
                         != 0;
-    rv = ap_global_mutex_create(&store_mutex, NULL, AUTHCACHE_MUTEX_TYPE,
-                                NULL, s, pconf, 0);
-    if (rv != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
-                     "authcache: cannot create the cache mutex "
-                     "(see the Mutex directive)");
-        return HTTP_INTERNAL_SERVER_ERROR;
-    }
 
     rv = store_provider->init(store_inst, "authcache", &hints, s, pconf);
     if (rv != APR_SUCCESS) {
