@@ -256,6 +256,26 @@ apr_status_t authcache_store_put(request_rec *r,
     return rv;
 }
 
+apr_status_t authcache_store_remove(request_rec *r,
+                                    const unsigned char key[AC_KEY_LEN])
+{
+    apr_status_t rv;
+
+    if (!store_inst)
+        return APR_NOTFOUND;
+    if ((rv = store_lock(r)) != APR_SUCCESS)
+        return rv;
+    rv = store_provider->remove(store_inst, r->server, key, AC_KEY_LEN,
+                                r->pool);
+    store_unlock(r);
+    /* a connection that verified the removed token must look again */
+    apr_atomic_inc32(&shared->generation);
+    if (rv != APR_SUCCESS && !APR_STATUS_IS_NOTFOUND(rv))
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
+                      "authcache: cannot remove the cache entry");
+    return APR_STATUS_IS_NOTFOUND(rv) ? APR_NOTFOUND : rv;
+}
+
 void authcache_store_status(request_rec *r, int flags)
 {
     if (!store_inst || store_lock(r) != APR_SUCCESS)
