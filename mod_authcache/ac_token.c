@@ -125,21 +125,31 @@ apr_status_t ac_cache_key(ac_mac_t *m, const char *context,
     return ac_mac_compute(m, parts, 5, key);
 }
 
+/*
+ * The expiry is covered, as the groups are: whoever can write a shared
+ * store cannot keep a token alive past its TTL by moving it forward.
+ */
 static apr_status_t password_mac(ac_mac_t *m,
                                  const unsigned char key[AC_KEY_LEN],
                                  const char *pw, apr_size_t pwlen,
                                  const ac_token_t *t,
                                  unsigned char out[AC_MAC_LEN])
 {
+    apr_uint64_t e = (apr_uint64_t)t->expires;
+    unsigned char expires[8];
+    int i;
     ac_mac_part_t parts[] = {
-        { "authcache-pw-v2", 15 },
+        { "authcache-pw-v3", 15 },
         { key, AC_KEY_LEN },
         { t->salt, AC_SALT_LEN },
+        { expires, sizeof(expires) },
         { pw, pwlen },
         { t->groups ? t->groups : "", t->groups_len },
     };
 
-    return ac_mac_compute(m, parts, 5, out);
+    for (i = 0; i < 8; i++)
+        expires[i] = (unsigned char)(e >> (56 - 8 * i));
+    return ac_mac_compute(m, parts, 6, out);
 }
 
 apr_status_t ac_token_seal(ac_mac_t *m,

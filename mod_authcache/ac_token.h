@@ -5,8 +5,10 @@
  * - the cache key names an entry by (context, name form, domain, user), so
  *   a shared store (memcache, redis) sees no user names, and a store filled
  *   under another secret is simply a miss;
- * - the token holds HMAC(secret, key || salt || password), never the
- *   password, and is bound to its key so it cannot be moved to another one.
+ * - the token holds HMAC(secret, key || salt || expiry || password ||
+ *   groups), never the password, and is bound to its key so it cannot be
+ *   moved to another one, and to its expiry and groups so a shared store
+ *   cannot be edited to keep it alive longer or to grant groups.
  */
 #ifndef AC_TOKEN_H
 #define AC_TOKEN_H
@@ -22,7 +24,8 @@
 #define AC_KEY_LEN     32
 #define AC_SALT_LEN    16
 #define AC_MAC_LEN     32
-#define AC_TOKEN_VERSION 2
+/* 3: the MAC covers the expiry; records of 2 read as absent */
+#define AC_TOKEN_VERSION 3
 /* the fixed part; the group list follows it */
 #define AC_TOKEN_LEN   (4 + 8 + AC_SALT_LEN + AC_MAC_LEN)
 #define AC_GROUPS_MAX  65535
@@ -31,7 +34,7 @@ typedef struct ac_keyring ac_keyring_t;
 typedef struct ac_mac ac_mac_t;
 
 typedef struct {
-    apr_time_t expires;
+    apr_time_t expires;         /* covered by the MAC */
     unsigned char salt[AC_SALT_LEN];
     unsigned char mac[AC_MAC_LEN];
     /*

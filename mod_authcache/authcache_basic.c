@@ -57,6 +57,11 @@ static authn_status ask_backends(request_rec *r,
     return st;
 }
 
+/*
+ * Stores a token for the password a backend just granted. When that
+ * fails, whatever entry the key had is removed: it may hold the password
+ * before a change, which must not go on working from the cache.
+ */
 static void seal_and_store(request_rec *r, ac_mac_t *m,
                            const unsigned char key[AC_KEY_LEN],
                            const char *password, apr_interval_time_t ttl,
@@ -64,24 +69,37 @@ static void seal_and_store(request_rec *r, ac_mac_t *m,
 {
     unsigned char salt[AC_SALT_LEN];
     ac_token_t t;
+    apr_status_t rv;
 
     /* what the backend said about the user (winbind: the groups) */
     const char *groups = apr_table_get(r->notes, AUTHCACHE_VAR_GROUPS);
 
-    if (apr_generate_random_bytes(salt, sizeof(salt)) != APR_SUCCESS
-        || ac_token_seal(m, key, password, strlen(password), salt,
-                         apr_time_now() + ttl, groups,
-                         groups ? strlen(groups) : 0, &t) != APR_SUCCESS) {
-        authcache_count(AUTHCACHE_C_store_errors);
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+    rv = apr_generate_random_bytes(salt, sizeof(salt));
+    if (rv == APR_SUCCESS)
+        rv = ac_token_seal(m, key, password, strlen(password), salt,
+                           apr_time_now() + ttl, groups,
+                           groups ? strlen(groups) : 0, &t);
+    if (rv != APR_SUCCESS)
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
                       "authcache: cannot seal a token for %s", r->user);
+    else
+        rv = authcache_store_put(r, key, &t);
+    if (rv == APR_SUCCESS) {
+        authcache_count(replacing ? AUTHCACHE_C_replacements
+                                  : AUTHCACHE_C_stores);
         return;
     }
-    if (authcache_store_put(r, key, &t) != APR_SUCCESS) {
-        authcache_count(AUTHCACHE_C_store_errors);
-        return;
-    }
-    authcache_count(replacing ? AUTHCACHE_C_replacements : AUTHCACHE_C_stores);
+    authcache_count(AUTHCACHE_C_store_errors);
+    rv = authcache_store_remove(r, key);
+    if (rv == APR_SUCCESS)
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                      "authcache: the new token for %s could not be stored: "
+                      "its old entry is removed", r->user);
+    else if (!APR_STATUS_IS_NOTFOUND(rv))
+        ap_log_rerror(APLOG_MARK, APLOG_CRIT, rv, r,
+                      "authcache: the old entry for %s could be neither "
+                      "replaced nor removed: its old password may go on "
+                      "working from the cache until its TTL", r->user);
 }
 
 /*

@@ -297,10 +297,15 @@ apr_status_t authcache_store_get(request_rec *r,
 apr_status_t authcache_store_put(request_rec *r,
                                  const unsigned char key[AC_KEY_LEN],
                                  const ac_token_t *t);
+/* Drops the key's entry; APR_NOTFOUND when there was none. */
+apr_status_t authcache_store_remove(request_rec *r,
+                                    const unsigned char key[AC_KEY_LEN]);
 /*
  * Raw access for records that are read, changed and written back (Digest
  * replay windows): the caller holds authcache_store_lock() across the
- * three.
+ * three. That lock is a global mutex on every provider (the get and put
+ * above lock only providers that are not MT-safe): the read-change-write
+ * is atomic among this server's processes, not among several hosts.
  */
 apr_status_t authcache_store_lock(request_rec *r);
 void authcache_store_unlock(request_rec *r);

@@ -6,10 +6,16 @@
  *
  * Used as mod_socache_shmcb is: the argument is "[name](bytes)"; create
  * parses it, init (post_config) makes the segment, anonymous unless a
- * name is given, and formats it under a fresh random hash key; destroy
- * (or the pool's cleanup) releases it. Not thread- or process-safe by
- * itself (AP_SOCACHE_FLAG_NOTMPSAFE): its user serialises calls with a
- * global mutex, as authcache_store.c does.
+ * name is given, and formats it under a fresh random hash key. Unlike
+ * shmcb's, the segment outlives the configuration generation: it is made
+ * in the process pool and kept in httpd's retained data, so a graceful
+ * restart (and -k restart) finds it again with every entry in it, as the
+ * server secret is kept; only a change of its size makes it anew. It goes
+ * when httpd exits; destroy only lets go of it. Not thread- or
+ * process-safe by itself (AP_SOCACHE_FLAG_NOTMPSAFE): its user serialises
+ * calls with a global mutex that outlives generations too (old children
+ * still finishing requests after a graceful restart use the same
+ * segment), as authcache_store.c does.
  */
 #include <errno.h>
 #include <string.h>
@@ -41,6 +47,13 @@ APLOG_USE_MODULE(authcache);
  * was given */
 #define SHMHT_FILE_PREFIX   "authcache-shmht-"
 #define SHMHT_FILE_SUFFIX   ".cache"
+#define SHMHT_RETAINED_KEY  "mod_authcache-shmht:"
+
+/* What a generation leaves the next: the segment and the size asked. */
+typedef struct {
+    apr_shm_t *shm;
+    apr_size_t size;
+} shmht_retained_rec;
 
 struct ap_socache_instance_t {
     apr_pool_t *pool;               /* the instance's, and the segment's */
@@ -107,15 +120,13 @@ static const char *shmht_create(ap_socache_instance_t **out,
     return NULL;
 }
 
+/* Lets go of the segment, which stays for the next generation. */
 static apr_status_t shmht_cleanup(void *data)
 {
     ap_socache_instance_t *ctx = data;
 
     ctx->table = NULL;
-    if (ctx->shm) {
-        apr_shm_destroy(ctx->shm);
-        ctx->shm = NULL;
-    }
+    ctx->shm = NULL;
     return APR_SUCCESS;
 }
 
@@ -126,47 +137,43 @@ static apr_status_t shmht_cleanup(void *data)
  * umask 077 (post_config runs before any thread: changing the process's
  * umask for a moment is safe there).
  */
-static apr_status_t create_named(ap_socache_instance_t *ctx)
+static apr_status_t create_named(ap_socache_instance_t *ctx, apr_pool_t *p)
 {
     mode_t old = umask(077);
     apr_status_t rv;
 
-    apr_shm_remove(ctx->file, ctx->pool);
-    rv = apr_shm_create(&ctx->shm, ctx->size, ctx->file, ctx->pool);
+    apr_shm_remove(ctx->file, p);
+    rv = apr_shm_create(&ctx->shm, ctx->size, ctx->file, p);
     umask(old);
     return rv;
 }
 
-static apr_status_t shmht_init(ap_socache_instance_t *ctx,
-                               const char *cname,
-                               const struct ap_socache_hints *hints,
-                               server_rec *s, apr_pool_t *p)
+/*
+ * A new segment in the process pool gp (it outlives the configuration),
+ * formatted under a fresh random hash key: ids cannot be chosen to
+ * collide.
+ */
+static apr_status_t create_table(ap_socache_instance_t *ctx,
+                                 const char *cname,
+                                 const struct ap_socache_hints *hints,
+                                 server_rec *s, apr_pool_t *gp)
 {
     unsigned char seed[AC_SHMHT_SEED_LEN];
     apr_size_t avg = 0;
-    ac_shmht_stats_t st;
     apr_status_t rv;
 
-    /* SipHash comes from OpenSSL: fetched here, before any thread, for
-     * socache users other than mod_authcache too */
-    if ((rv = ac_crypto_init()) != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,
-                     "authcache: OpenSSL lacks SipHash for the %s store",
-                     cname);
-        return rv;
-    }
     if (ctx->file) {
-        rv = create_named(ctx);
+        rv = create_named(ctx, gp);
     }
     else {
-        rv = apr_shm_create(&ctx->shm, ctx->size, NULL, ctx->pool);
+        rv = apr_shm_create(&ctx->shm, ctx->size, NULL, gp);
         if (APR_STATUS_IS_ENOTIMPL(rv)) {
             /* no anonymous shared memory on this system */
             ctx->file = ap_runtime_dir_relative(ctx->pool,
-                                                apr_pstrcat(p,
+                                                apr_pstrcat(ctx->pool,
                                                     SHMHT_FILE_PREFIX, cname,
                                                     SHMHT_FILE_SUFFIX, NULL));
-            rv = ctx->file ? create_named(ctx) : APR_EINVAL;
+            rv = ctx->file ? create_named(ctx, gp) : APR_EINVAL;
         }
     }
     if (rv != APR_SUCCESS) {
@@ -177,10 +184,6 @@ static apr_status_t shmht_init(ap_socache_instance_t *ctx,
         ctx->shm = NULL;
         return rv;
     }
-    apr_pool_cleanup_register(ctx->pool, ctx, shmht_cleanup,
-                              apr_pool_cleanup_null);
-
-    /* a new hash key at every start: ids cannot be chosen to collide */
     rv = apr_generate_random_bytes(seed, sizeof(seed));
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_ERR, rv, s,
@@ -193,18 +196,87 @@ static apr_status_t shmht_init(ap_socache_instance_t *ctx,
     rv = ac_shmht_format(apr_shm_baseaddr_get(ctx->shm),
                          apr_shm_size_get(ctx->shm), seed, avg, &ctx->table);
     memset(seed, 0, sizeof(seed));
-    if (rv != APR_SUCCESS) {
+    if (rv != APR_SUCCESS)
         ap_log_error(APLOG_MARK, APLOG_ERR, rv, s,
                      "authcache: cannot lay out the %s store in %"
                      APR_SIZE_T_FMT " bytes of shared memory", cname,
                      apr_shm_size_get(ctx->shm));
+    return rv;
+}
+
+/*
+ * The segment a previous generation left under the same name and size,
+ * with its entries; 0 (and the segment released) when there is none to
+ * take over.
+ */
+static int take_over(ap_socache_instance_t *ctx, shmht_retained_rec *kept,
+                     const char *cname, server_rec *s)
+{
+    if (!kept->shm)
+        return 0;
+    if (kept->size == ctx->size
+        && ac_shmht_attach(apr_shm_baseaddr_get(kept->shm),
+                           apr_shm_size_get(kept->shm), &ctx->table)
+           == APR_SUCCESS) {
+        ctx->shm = kept->shm;
+        return 1;
+    }
+    ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
+                 "authcache: the %s store's size changed from %"
+                 APR_SIZE_T_FMT " to %" APR_SIZE_T_FMT " bytes: it is made "
+                 "anew, its entries are dropped", cname, kept->size,
+                 ctx->size);
+    apr_shm_destroy(kept->shm);
+    kept->shm = NULL;
+    return 0;
+}
+
+static apr_status_t shmht_init(ap_socache_instance_t *ctx,
+                               const char *cname,
+                               const struct ap_socache_hints *hints,
+                               server_rec *s, apr_pool_t *p)
+{
+    shmht_retained_rec *kept;
+    const char *key;
+    ac_shmht_stats_t st;
+    apr_status_t rv;
+    int kept_entries;
+
+    /* SipHash comes from OpenSSL: fetched here, before any thread, for
+     * socache users other than mod_authcache too */
+    if ((rv = ac_crypto_init()) != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,
+                     "authcache: OpenSSL lacks SipHash for the %s store",
+                     cname);
         return rv;
     }
+    key = apr_pstrcat(p, SHMHT_RETAINED_KEY, cname, ":",
+                      ctx->file ? ctx->file : "", NULL);
+    kept = ap_retained_data_get(key);
+    if (!kept)
+        kept = ap_retained_data_create(key, sizeof(*kept));
+    kept_entries = take_over(ctx, kept, cname, s);
+    if (!kept_entries) {
+        rv = create_table(ctx, cname, hints, s, s->process->pool);
+        if (rv != APR_SUCCESS) {
+            if (ctx->shm)
+                apr_shm_destroy(ctx->shm);
+            ctx->shm = NULL;
+            ctx->table = NULL;
+            return rv;
+        }
+        kept->shm = ctx->shm;
+        kept->size = ctx->size;
+    }
+    apr_pool_cleanup_register(ctx->pool, ctx, shmht_cleanup,
+                              apr_pool_cleanup_null);
     ac_shmht_stats(ctx->table, &st);
     ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s,
-                 "authcache: %s store: %" APR_SIZE_T_FMT " bytes of %s "
-                 "shared memory, %u buckets, %u chunks of %" APR_SIZE_T_FMT
-                 " bytes", cname, st.size, ctx->file ? ctx->file : "anonymous",
+                 "authcache: %s store: %s %" APR_SIZE_T_FMT " bytes of %s "
+                 "shared memory (%" APR_UINT64_T_FMT " entries), %u buckets, "
+                 "%u chunks of %" APR_SIZE_T_FMT " bytes", cname,
+                 kept_entries ? "kept" : "made", st.size,
+                 ctx->file ? ctx->file : "anonymous", st.entries,
                  st.nbuckets, st.nchunks, st.chunk_size);
     return APR_SUCCESS;
 }

@@ -6,6 +6,13 @@
  * pre_config (so "Mutex authcache-socache ..." works), store, mutex, secret
  * and counters are made in post_config, the mutex is re-attached in
  * child_init.
+ *
+ * Secret, mutex and counters are made once, at the first start, and kept
+ * in retained data for the generations that follow: after a graceful
+ * restart the old generation's children still finish their requests
+ * beside the new ones, on the same store (the authcache provider keeps
+ * its segment too), so they must lock the same mutex and bump the same
+ * store generation.
  */
 #include "apr_atomic.h"
 #include "apr_file_io.h"
@@ -26,10 +33,18 @@ APLOG_USE_MODULE(authcache);
 
 #define AUTHCACHE_MUTEX_TYPE "authcache-socache"
 #define AUTHCACHE_SECRET_KEY "mod_authcache-secret"
+#define AUTHCACHE_KEPT_KEY   "mod_authcache-kept"
 
 static const ap_socache_provider_t *store_provider;
 static ap_socache_instance_t *store_inst;
-static apr_global_mutex_t *store_mutex;   /* NULL: provider is MT-safe */
+/*
+ * Always made with the store: Digest holds it across a replay window's
+ * read-change-write on every provider. The Basic get and put take it only
+ * where the provider needs it (store_locks_calls): a single read or write
+ * of an MT-safe provider (memcache, redis) is atomic by itself.
+ */
+static apr_global_mutex_t *store_mutex;
+static int store_locks_calls;             /* the provider is NOTMPSAFE */
 static const ac_keyring_t *keyring;
 /* In shared memory: the counters, then the store generation. */
 typedef struct {
@@ -37,6 +52,12 @@ typedef struct {
     apr_uint32_t generation;
 } authcache_shared_rec;
 static authcache_shared_rec *shared;
+/* Made at the first start, in the process pool; kept across generations. */
+typedef struct {
+    int made;
+    apr_global_mutex_t *mutex;            /* NULL: "Mutex ... none" */
+    authcache_shared_rec *shared;
+} authcache_kept_rec;
 static apr_uint64_t *counters;            /* shared->counters */
 static int store_is_local;                /* no other host writes it */
 static int store_is_private;              /* only this httpd writes it */
@@ -115,12 +136,12 @@ int authcache_store_is_private(void)
     return store_is_private;
 }
 
-static apr_status_t store_lock(request_rec *r)
+static apr_status_t mutex_lock(request_rec *r)
 {
     apr_status_t rv;
 
     if (!store_mutex)
-        return APR_SUCCESS;
+        return APR_SUCCESS;           /* "Mutex authcache-socache none" */
     rv = apr_global_mutex_lock(store_mutex);
     if (rv != APR_SUCCESS)
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
@@ -128,7 +149,7 @@ static apr_status_t store_lock(request_rec *r)
     return rv;
 }
 
-static void store_unlock(request_rec *r)
+static void mutex_unlock(request_rec *r)
 {
     apr_status_t rv;
 
@@ -137,14 +158,27 @@ static void store_unlock(request_rec *r)
                       "authcache: cannot unlock the cache mutex");
 }
 
+/* around one provider call: only where the provider is not MT-safe */
+static apr_status_t store_lock(request_rec *r)
+{
+    return store_locks_calls ? mutex_lock(r) : APR_SUCCESS;
+}
+
+static void store_unlock(request_rec *r)
+{
+    if (store_locks_calls)
+        mutex_unlock(r);
+}
+
+/* around a read-change-write: always */
 apr_status_t authcache_store_lock(request_rec *r)
 {
-    return store_lock(r);
+    return mutex_lock(r);
 }
 
 void authcache_store_unlock(request_rec *r)
 {
-    store_unlock(r);
+    mutex_unlock(r);
 }
 
 apr_status_t authcache_store_get_raw(request_rec *r, const unsigned char *key,
@@ -238,6 +272,26 @@ apr_status_t authcache_store_put(request_rec *r,
     return rv;
 }
 
+apr_status_t authcache_store_remove(request_rec *r,
+                                    const unsigned char key[AC_KEY_LEN])
+{
+    apr_status_t rv;
+
+    if (!store_inst)
+        return APR_NOTFOUND;
+    if ((rv = store_lock(r)) != APR_SUCCESS)
+        return rv;
+    rv = store_provider->remove(store_inst, r->server, key, AC_KEY_LEN,
+                                r->pool);
+    store_unlock(r);
+    /* a connection that verified the removed token must look again */
+    apr_atomic_inc32(&shared->generation);
+    if (rv != APR_SUCCESS && !APR_STATUS_IS_NOTFOUND(rv))
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
+                      "authcache: cannot remove the cache entry");
+    return APR_STATUS_IS_NOTFOUND(rv) ? APR_NOTFOUND : rv;
+}
+
 void authcache_store_status(request_rec *r, int flags)
 {
     if (!store_inst || store_lock(r) != APR_SUCCESS)
@@ -279,6 +333,7 @@ static int store_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
     store_provider = NULL;
     store_inst = NULL;
     store_mutex = NULL;
+    store_locks_calls = 0;
     keyring = NULL;
     shared = NULL;
     counters = NULL;
@@ -369,6 +424,48 @@ static apr_status_t store_destroy(void *data)
     return APR_SUCCESS;
 }
 
+/*
+ * The mutex and the shared counters: this generation's are the first
+ * start's. A Mutex directive changed later takes effect at the next full
+ * stop and start.
+ */
+static apr_status_t make_kept(server_rec *s)
+{
+    authcache_kept_rec *kept = ap_retained_data_get(AUTHCACHE_KEPT_KEY);
+    apr_pool_t *gp = s->process->pool;
+    apr_shm_t *shm;
+    apr_status_t rv;
+
+    if (!kept)
+        kept = ap_retained_data_create(AUTHCACHE_KEPT_KEY, sizeof(*kept));
+    if (!kept->made) {
+        rv = apr_shm_create(&shm, sizeof(*shared), NULL, gp);
+        if (rv != APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
+                         "authcache: cannot create shared memory for "
+                         "counters");
+            return rv;
+        }
+        rv = ap_global_mutex_create(&kept->mutex, NULL, AUTHCACHE_MUTEX_TYPE,
+                                    NULL, s, gp, 0);
+        if (rv != APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
+                         "authcache: cannot create the cache mutex "
+                         "(see the Mutex directive)");
+            apr_shm_destroy(shm);
+            return rv;
+        }
+        kept->shared = apr_shm_baseaddr_get(shm);
+        memset(kept->shared, 0, sizeof(*kept->shared));
+        kept->shared->generation = 1;
+        kept->made = 1;
+    }
+    store_mutex = kept->mutex;
+    shared = kept->shared;
+    counters = shared->counters;
+    return APR_SUCCESS;
+}
+
 static int store_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                              apr_pool_t *ptemp, server_rec *s)
 {
@@ -377,7 +474,6 @@ static int store_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     /* the most numerous entries: 32-byte keys and 60-byte Basic tokens
      * (Digest: 17-byte keys, 61-byte windows, ~120-byte contexts) */
     struct ap_socache_hints hints = { 32, 60, apr_time_from_sec(60) };
-    apr_shm_t *shm;
     const char *err;
     apr_status_t rv;
 
@@ -399,16 +495,8 @@ static int store_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     if (load_secret(sconf, s, pconf, ptemp) != APR_SUCCESS)
         return HTTP_INTERNAL_SERVER_ERROR;
 
-    rv = apr_shm_create(&shm, sizeof(*shared), NULL, pconf);
-    if (rv != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
-                     "authcache: cannot create shared memory for counters");
+    if ((rv = make_kept(s)) != APR_SUCCESS)
         return HTTP_INTERNAL_SERVER_ERROR;
-    }
-    shared = apr_shm_baseaddr_get(shm);
-    memset(shared, 0, sizeof(*shared));
-    shared->generation = 1;
-    counters = shared->counters;
 
     store_provider = sconf->socache;
     store_inst = sconf->socache_inst;
@@ -441,16 +529,8 @@ static int store_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     store_is_private = !strcmp(store_provider->name, "shmcb")
                        || !strcmp(store_provider->name, "authcache");
 
-    if (store_provider->flags & AP_SOCACHE_FLAG_NOTMPSAFE) {
-        rv = ap_global_mutex_create(&store_mutex, NULL, AUTHCACHE_MUTEX_TYPE,
-                                    NULL, s, pconf, 0);
-        if (rv != APR_SUCCESS) {
-            ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
-                         "authcache: cannot create the cache mutex "
-                         "(see the Mutex directive)");
-            return HTTP_INTERNAL_SERVER_ERROR;
-        }
-    }
+    store_locks_calls = (store_provider->flags & AP_SOCACHE_FLAG_NOTMPSAFE)
+                        != 0;
 
     rv = store_provider->init(store_inst, "authcache", &hints, s, pconf);
     if (rv != APR_SUCCESS) {

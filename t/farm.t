@@ -6,7 +6,6 @@ use strict;
 use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);
 use File::Temp qw(tempdir);
-use IO::Socket::INET ();
 use LWP::UserAgent ();
 use MIME::Base64 qw(encode_base64);
 use lib 't/lib';
@@ -16,18 +15,8 @@ plan tests => 18;
 
 my $dir = tempdir(CLEANUP => 1);
 
-# a throwaway redis on loopback, stopped at the end
-my $redis_port = free_port();
-my $redis_pid = fork // die "fork: $!";
-if (!$redis_pid) {
-    exec 'redis-server', '--port', $redis_port, '--bind', '127.0.0.1',
-         '--save', '', '--appendonly', 'no', '--dir', $dir,
-         '--logfile', "$dir/redis.log";
-    die "exec redis-server: $!";
-}
-END { kill 'TERM', $redis_pid if $redis_pid }
-ok(wait_for(sub { IO::Socket::INET->new("127.0.0.1:$redis_port") }),
-   'redis is up');
+my $redis_port = start_redis($dir);
+ok(redis_cmd($redis_port, 'PING') eq 'PONG', 'redis is up');
 
 sub users { system('htpasswd', '-b', '-B', '-C', '4', '-c', "$dir/users", 'rita', shift) == 0 or die }
 users('Rita-pass1');

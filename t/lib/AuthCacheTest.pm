@@ -19,7 +19,8 @@ our @EXPORT = qw(basic_get raw_auth_get write_users counters counter_delta
                  side_conf side_ctl curl_ntlm ntlm_client write_ntlm_users
                  openssl_legacy_conf digest_h digest_challenges
                  digest_authorization write_digest_users write_ntlm_file
-                 write_digest_file write_htdigest_file ntlm_steps);
+                 write_digest_file write_htdigest_file ntlm_steps
+                 start_redis redis_cmd);
 
 sub users_file {
     my $name = shift;
@@ -90,9 +91,9 @@ sub free_port {   # closed here: a temporary would live on in the caller
 
 sub slurp { my $f = shift; -e $f ? do { local (@ARGV, $/) = $f; <> } : '' }
 
-sub wait_for {   # polls for up to 10 s
-    my $cond = shift;
-    for (1 .. 100) {
+sub wait_for {   # polls for up to 10 s (or the seconds given)
+    my ($cond, $secs) = @_;
+    for (1 .. 10 * ($secs || 10)) {
         return 1 if $cond->();
         select undef, undef, undef, 0.1;
     }
@@ -119,11 +120,37 @@ sub side_conf {
     return "$root/httpd.conf";
 }
 
+# The processes running ROOT's httpd.conf (parent and children of every
+# generation), found by their command line.
+sub side_pids {
+    my $root = shift;
+    my @pids;
+    for my $f (glob '/proc/[0-9]*/cmdline') {
+        my $cmd = slurp($f);
+        push @pids, $f =~ m{(\d+)} if index($cmd, "\0$root/httpd.conf\0") >= 0;
+    }
+    return @pids;
+}
+
+# 1 when nothing listens on 127.0.0.1:PORT (bound as httpd binds it, with
+# SO_REUSEADDR, so connections in TIME_WAIT do not count)
+sub port_free {
+    my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1',
+                                  LocalPort => shift, ReuseAddr => 1);
+    return 0 unless $s;
+    close $s;
+    return 1;
+}
+
 # side_ctl(ROOT, start|graceful|stop|test): runs httpd -k CMD (or -t) and
 # waits for the outcome; returns (ok, what httpd and its error log said).
 # httpd detaches before it reads most of its config, so its exit code
 # alone says little: a start is done when a new "resuming normal
 # operations" line shows, and failed when "Configuration Failed" does.
+# A stop is done when every process of that server is gone and its ports
+# can be bound again: httpd removes its pid file before its children have
+# exited and before its listeners and shared memory go, so a start right
+# after would find the port still taken.
 sub side_ctl {
     my ($root, $cmd) = @_;
     my $httpd = Apache::Test::config()->{vars}{httpd};
@@ -131,15 +158,18 @@ sub side_ctl {
     my $log = "$root/error_log";
     my $runs = () = slurp($log) =~ /resuming normal operations/g;
     my $fails = () = slurp($log) =~ /Configuration Failed/g;
+    my @ports = slurp("$root/httpd.conf") =~ /^Listen\s+(?:\S+:)?(\d+)\s*$/mg;
     my $out = `$httpd -f $root/httpd.conf @args 2>&1`;
     my $ok = $? == 0;
     if ($cmd eq 'stop') {
-        $ok = wait_for(sub { !-e "$root/httpd.pid" });
+        $ok = wait_for(sub { !-e "$root/httpd.pid" && !side_pids($root) }, 30)
+              && wait_for(sub { !grep { !port_free($_) } @ports }, 30);
+        $out .= "still running: @{[side_pids($root)]}\n" unless $ok;
     }
     elsif ($cmd ne 'test' && $ok) {
         wait_for(sub {
             (() = slurp($log) =~ /resuming normal operations/g) > $runs
-            || (() = slurp($log) =~ /Configuration Failed/g) > $fails });
+            || (() = slurp($log) =~ /Configuration Failed/g) > $fails }, 30);
         $ok = (() = slurp($log) =~ /resuming normal operations/g) > $runs;
     }
     return ($ok, $out . slurp($log));
@@ -221,6 +251,72 @@ sub ntlm_steps {
     return map { my $h = $_; +{ map { $_ => $h->{$_} // '' } keys %$h } }
         ntlm_client('steps', $url, JSON::PP::encode_json($steps),
                     defined $source ? $source : ());
+}
+
+# --- redis, for the tests of shared stores
+
+# start_redis(DIR, redis-server options...): a throwaway redis on
+# loopback, its files in DIR, stopped when the test process ends; returns
+# its port once it answers PING.
+my @redis_pids;
+my $redis_owner = $$;
+sub start_redis {
+    my ($dir, @opts) = @_;
+    my $port = free_port();
+    my $pid = fork // die "fork: $!";
+    if (!$pid) {
+        exec 'redis-server', '--port', $port, '--bind', '127.0.0.1',
+             '--save', '', '--appendonly', 'no', '--dir', $dir,
+             '--logfile', "$dir/redis-$port.log", @opts;
+        die "exec redis-server: $!";
+    }
+    push @redis_pids, $pid;
+    wait_for(sub { my $r = eval { redis_cmd($port, 'PING') }; ($r // '') eq 'PONG' })
+        or die "redis on port $port did not start: " . slurp("$dir/redis-$port.log");
+    return $port;
+}
+END {   # only the process that started them (not forked load clients)
+    if ($$ == $redis_owner) {
+        kill 'TERM', @redis_pids if @redis_pids;
+        waitpid $_, 0 for @redis_pids;
+    }
+}
+
+# redis_cmd(PORT, ARGS...): one command in RESP over a socket of its own;
+# the reply: a string (bulk strings byte for byte), a number, undef for
+# nil, an array ref, or { error => TEXT } for an error reply.
+sub redis_cmd {
+    my ($port, @args) = @_;
+    my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port", Timeout => 5)
+        or die "redis $port: $!";
+    binmode $s;
+    print $s '*' . @args . "\r\n", map { '$' . length($_) . "\r\n$_\r\n" } @args;
+    my $reply = _resp_read($s);
+    close $s;
+    return $reply;
+}
+
+sub _resp_read {
+    my $s = shift;
+    my $line = <$s> // die "redis: connection closed";
+    $line =~ s/\r\n\z// or die "redis: bad line";
+    my ($t, $v) = (substr($line, 0, 1), substr($line, 1));
+    return $v if $t eq '+';
+    return 0 + $v if $t eq ':';
+    return { error => $v } if $t eq '-';
+    if ($t eq '$') {
+        return undef if $v < 0;
+        my $buf = '';
+        while (length($buf) < $v + 2) {
+            read($s, $buf, $v + 2 - length($buf), length($buf)) or die "redis: short read";
+        }
+        return substr($buf, 0, $v);
+    }
+    if ($t eq '*') {
+        return undef if $v < 0;
+        return [ map { _resp_read($s) } 1 .. $v ];
+    }
+    die "redis: unknown reply type '$t'";
 }
 
 # --- Digest (RFC 7616), computed here in Perl, independent of the module

@@ -153,6 +153,36 @@ int main(void)
     wire[0] = 99;
     ok(ac_token_decode(wire, AC_TOKEN_LEN, &back) == APR_EINVAL,
        "another version is refused");
+    wire[0] = 2;
+    ok(ac_token_decode(wire, AC_TOKEN_LEN, &back) == APR_EINVAL,
+       "a version 2 record (expiry outside the MAC) is refused: absent");
+
+    /* the expiry is covered by the MAC */
+    {
+        ac_token_t te, tb;
+        apr_time_t exp = APR_INT64_C(1700000000123456);
+        int match = -1;
+
+        ac_token_seal(m, key, "S3cret!", 7, salt, exp, NULL, 0, &te);
+        ok(checks(m, key, "S3cret!", &te) == 1,
+           "a token with its sealed expiry verifies");
+        te.expires = exp + apr_time_from_sec(86400);
+        ok(checks(m, key, "S3cret!", &te) == 0,
+           "pushed a day forward it does not");
+        te.expires = exp + 1;
+        ok(checks(m, key, "S3cret!", &te) == 0,
+           "nor moved by one microsecond");
+        te.expires = exp;
+        ac_token_encode(&te, wire);
+        wire[4 + 3] ^= 0x01;    /* an expiry byte, edited in the store */
+        ok(ac_token_decode(wire, AC_TOKEN_LEN, &tb) == APR_SUCCESS
+           && tb.expires != exp, "a record with an edited expiry decodes");
+        ac_token_check(m, key, "S3cret!", 7, &tb, &match);
+        ok(match == 0, "but does not verify");
+        ac_token_seal(m, key, "S3cret!", 7, salt, exp + 1, NULL, 0, &tb);
+        ok(memcmp(te.mac, tb.mac, AC_MAC_LEN),
+           "the expiry changes the MAC (same password, key and salt)");
+    }
 
     apr_pool_destroy(p);
     apr_terminate();
