@@ -30,11 +30,10 @@ apr_status_t authcache_digest_context_get(authcache_digest_req *q)
         q->cached = &k->ctx;
         return APR_SUCCESS;
     }
-    if (ac_digest_store_key(q->d.opaque, 'D', key) != APR_SUCCESS
-        || authcache_store_lock(q->r) != APR_SUCCESS)
+    /* a sealed context is written once: no read-change-write lock */
+    if (ac_digest_store_key(q->d.opaque, 'D', key) != APR_SUCCESS)
         return APR_NOTFOUND;
-    rv = authcache_store_get_raw(q->r, key, sizeof(key), buf, &blen);
-    authcache_store_unlock(q->r);
+    rv = authcache_store_read(q->r, key, sizeof(key), buf, &blen);
     if (rv != APR_SUCCESS)
         return APR_NOTFOUND;
     k->opaque[0] = '\0';

@@ -315,6 +315,10 @@ apr_status_t authcache_store_get_raw(request_rec *r, const unsigned char *key,
 apr_status_t authcache_store_put_raw(request_rec *r, const unsigned char *key,
                                      unsigned int klen, apr_time_t expires,
                                      unsigned char *buf, unsigned int len);
+/* A plain read of a raw record (no read-change-write). */
+apr_status_t authcache_store_read(request_rec *r, const unsigned char *key,
+                                  unsigned int klen, unsigned char *buf,
+                                  unsigned int *len);
 apr_status_t authcache_store_remove_raw(request_rec *r,
                                         const unsigned char *key,
                                         unsigned int klen);

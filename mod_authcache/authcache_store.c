@@ -170,6 +170,20 @@ static void store_unlock(request_rec *r)
         mutex_unlock(r);
 }
 
+/* a plain read: locked only where the provider needs it */
+apr_status_t authcache_store_read(request_rec *r, const unsigned char *key,
+                                  unsigned int klen, unsigned char *buf,
+                                  unsigned int *len)
+{
+    apr_status_t rv = store_lock(r);
+
+    if (rv != APR_SUCCESS)
+        return rv;
+    rv = authcache_store_get_raw(r, key, klen, buf, len);
+    store_unlock(r);
+    return rv;
+}
+
 /* around a read-change-write: always */
 apr_status_t authcache_store_lock(request_rec *r)
 {
