@@ -277,6 +277,10 @@ static int ntlm_authenticate(request_rec *r, authcache_ntlm_conn *nc,
                                                 : "wrong password");
         return ntlm_challenge_401(r, NULL);
     }
+    /* Extended Protection: the blob names this server, channel, CHALLENGE */
+    if (authcache_ntlm_epa_check(r, conf, &a, nc->challenge_msg,
+                                 nc->challenge_len, who) != APR_SUCCESS)
+        return ntlm_challenge_401(r, NULL);
     if (!no_cache) {
         const char *groups = apr_table_get(r->notes, AUTHCACHE_VAR_GROUPS);
 
