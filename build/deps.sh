@@ -7,7 +7,8 @@ BUILD_PACKAGES=(gcc make autoconf pkg-config apache2 apache2-dev apache2-utils
 # What the test suite needs on top (Apache::Test ships in mod_perl's package).
 TEST_PACKAGES=(libapache2-mod-perl2 libwww-perl perl util-linux redis-server
                libauthen-ntlm-perl python3 python3-requests-ntlm
-               libwbclient-dev samba winbind samba-dsdb-modules)
+               libwbclient-dev samba winbind samba-dsdb-modules
+               openssl libio-socket-ssl-perl liblwp-protocol-https-perl)
 # Wanted, not required: real fuzzing (without them the corpus is replayed).
 FUZZ_PACKAGES=(clang libclang-rt-dev)
 
