@@ -211,8 +211,8 @@ static const char *printable(apr_pool_t *p, const char *s)
 
 /*
  * MsvAvTargetName is the SPN the client meant to log on to: one of this
- * service's, or the client was sent here by someone else. Clients that
- * send none (or an empty one) pass.
+ * service's, or the client was sent here by someone else (a relay it
+ * logged on to). Clients that send none (or an empty one) pass.
  */
 static int target_ok(const ac_ntlm_epa_policy_t *pol, const ac_ntlm_auth_t *a,
                      apr_pool_t *p, const char **why)
@@ -243,19 +243,24 @@ static int target_ok(const ac_ntlm_epa_policy_t *pol, const ac_ntlm_auth_t *a,
     return 0;
 }
 
-/* MsvAvChannelBindings against this channel's, as pol->bindings asks. */
+/*
+ * MsvAvChannelBindings against this channel's, as pol->bindings asks.
+ * *bound is 1 when they are this channel's, whatever the policy.
+ */
 static int bindings_ok(const ac_ntlm_epa_policy_t *pol,
-                       const ac_ntlm_auth_t *a, const char **why)
+                       const ac_ntlm_auth_t *a, int *bound, const char **why)
 {
     const unsigned char *v;
     apr_size_t vlen;
     int sent;
 
-    if (pol->bindings == AC_NTLM_CB_OFF)
-        return 1;
     sent = ac_ntlm_av_find(a->av.data, a->av.len, AC_NTLM_AV_CHANNEL_BINDINGS,
                            &v, &vlen) == APR_SUCCESS
            && vlen == AC_CBT_LEN && !ac_cbt_is_unbound(v);
+    *bound = sent && pol->expected
+             && !CRYPTO_memcmp(v, pol->expected, AC_CBT_LEN);
+    if (pol->bindings == AC_NTLM_CB_OFF || *bound)
+        return 1;
     if (pol->bindings == AC_NTLM_CB_REQUIRE && !pol->expected) {
         *why = "this connection has no TLS channel to bind to "
                "(AuthNTLMChannelBinding Require needs HTTPS here)";
@@ -267,17 +272,12 @@ static int bindings_ok(const ac_ntlm_epa_policy_t *pol,
         *why = "no channel bindings (AuthNTLMChannelBinding Require)";
         return 0;
     }
-    if (!pol->expected) {
-        *why = "channel bindings for a TLS channel, on a connection "
-               "without one (relayed from an HTTPS site?)";
-        return 0;
-    }
-    if (CRYPTO_memcmp(v, pol->expected, AC_CBT_LEN)) {
-        *why = "channel bindings for another TLS certificate than this "
-               "connection's (relayed?)";
-        return 0;
-    }
-    return 1;
+    *why = pol->expected
+           ? "channel bindings for another TLS certificate than this "
+             "connection's (relayed?)"
+           : "channel bindings for a TLS channel, on a connection without "
+             "one (relayed from an HTTPS site?)";
+    return 0;
 }
 
 ac_ntlm_epa_e ac_ntlm_epa_check(const ac_ntlm_epa_policy_t *pol,
@@ -288,6 +288,7 @@ ac_ntlm_epa_e ac_ntlm_epa_check(const ac_ntlm_epa_policy_t *pol,
     apr_size_t ti_len;
     apr_uint32_t offered;
     apr_uint64_t sent;
+    int bound;
 
     if (!a->av.data) {
         *why = "no NTLMv2 AV pairs";
@@ -302,9 +303,10 @@ ac_ntlm_epa_e ac_ntlm_epa_check(const ac_ntlm_epa_policy_t *pol,
         return AC_NTLM_EPA_TARGET_INFO;
     if (!time_ok(pol, a, sent, why))
         return AC_NTLM_EPA_TIMESTAMP;
-    if (!target_ok(pol, a, p, why))
-        return AC_NTLM_EPA_TARGET_NAME;
-    if (!bindings_ok(pol, a, why))
+    if (!bindings_ok(pol, a, &bound, why))
         return AC_NTLM_EPA_BINDINGS;
+    /* bindings of this very channel say more than any name can */
+    if (!bound && !target_ok(pol, a, p, why))
+        return AC_NTLM_EPA_TARGET_NAME;
     return AC_NTLM_EPA_OK;
 }

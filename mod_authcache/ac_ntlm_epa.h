@@ -73,8 +73,10 @@ apr_status_t ac_ntlm_challenge_read(const unsigned char *msg, apr_size_t len,
  * this order: flags (KEY_EXCH, SIGN, SEAL, LM_KEY only where the
  * CHALLENGE offered them; a MIC where required), every AV pair of the
  * CHALLENGE echoed unchanged (a stripped MsvAvTimestamp shows here), the
- * TimeStamp, MsvAvTargetName, the channel bindings. AC_NTLM_EPA_OK, or
- * the first failed check with *why saying what was wrong. p holds the
+ * TimeStamp, the channel bindings, MsvAvTargetName. The target name is
+ * not checked when the bindings are this channel's: no relay can make
+ * those, whatever name the client knows the server by. AC_NTLM_EPA_OK,
+ * or the first failed check with *why saying what was wrong. p holds the
  * UTF-8 target name read for the comparison.
  */
 ac_ntlm_epa_e ac_ntlm_epa_check(const ac_ntlm_epa_policy_t *pol,

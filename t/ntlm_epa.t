@@ -17,7 +17,7 @@ use lib 't/lib';
 use AuthCacheTest;
 use NTLMForge qw(:all);
 
-plan tests => 99;
+plan tests => 102;
 
 my $dir = tempdir(CLEANUP => 1);
 my $vars = Apache::Test::config()->{vars};
@@ -236,9 +236,12 @@ my @cases = (
     ['MsvAvTimestamp stripped from the CHALLENGE the client saw (so no MIC)',
      [seen => sub { grep { $_->[0] != AV_TIMESTAMP } @_ }],
      'target_info', qr/MsvAvTimestamp of the CHALLENGE is missing from the response \(stripped in transit\?\)/],
-    ['MsvAvTargetName cifs/attacker.example', [target => 'cifs/attacker.example'],
+    # a client that names its target but does not bind (as over plain
+    # HTTP): the name is all there is to check
+    ['MsvAvTargetName cifs/attacker.example, no bindings',
+     [target => 'cifs/attacker.example', cb => undef],
      'target_name', qr/MsvAvTargetName 'cifs\/attacker.example' is not this service/],
-    ['MsvAvTargetName of another port', [target => 'HTTP/localhost:1'],
+    ['MsvAvTargetName of another port, no bindings', [target => 'HTTP/localhost:1', cb => undef],
      'target_name', qr/MsvAvTargetName 'HTTP\/localhost:1' is not this service/],
     ['KEY_EXCH without a MIC', [flags_add => F_KEY_EXCH, mic => 0, key => "\x07" x 16],
      'flags', qr/claims NEGOTIATE_KEY_EXCH, which the CHALLENGE did not offer/],
@@ -264,18 +267,24 @@ for my $c (@cases) {
 is($ok[0], 200, 'forged, SIGN asked for in the NEGOTIATE, offered and claimed: logs on');
 
 # the service principal names
-@ok = forged($https, '/allow/', target => 'http/LOCALHOST');
+@ok = forged($https, '/allow/', cb => undef);
+is_deeply(\@ok, [200, 200], 'forged, HTTP/localhost:port and no bindings: logs on, cached');
+@ok = forged($https, '/allow/', target => 'http/LOCALHOST', cb => undef);
 is($ok[0], 200, 'forged, MsvAvTargetName http/LOCALHOST (no port, other case): logs on');
-@ok = forged($https, '/allow/', target => undef);
-is($ok[0], 200, 'forged, no MsvAvTargetName (as curl, requests-ntlm): logs on');
+@ok = forged($https, '/allow/', target => undef, cb => undef);
+is($ok[0], 200, 'forged, no MsvAvTargetName, no bindings (as curl): logs on');
+@ok = forged($https, '/allow/', target => 'HTTP/alias.example.com');
+is($ok[0], 200, 'forged, a name not listed, with this connection\'s bindings: logs on');
 new_log();
-@ok = forged($https, '/spn/');
+@ok = forged($https, '/spn/', cb => undef);
 is($ok[0], 401, 'forged, AuthNTLMServicePrincipalNames without localhost: HTTP/localhost:port refused');
 like(new_log(), qr/MsvAvTargetName 'HTTP\/localhost:\d+' is not this service/, '  logged');
-@ok = forged($https, '/spn/', target => 'HTTP/www.example.com');
+@ok = forged($https, '/spn/', target => 'HTTP/www.example.com', cb => undef);
 is($ok[0], 200, '  HTTP/www.example.com, listed: logs on');
-@ok = forged($https, '/spn/', target => 'HTTP/app.intra.test');
+@ok = forged($https, '/spn/', target => 'HTTP/app.intra.test', cb => undef);
 is($ok[0], 200, '  HTTP/app.intra.test, matching HTTP/*.intra.test: logs on');
+@ok = forged($plain, '/allow/', target => 'cifs/attacker.example', cb => undef);
+is($ok[0], 401, 'forged, plain HTTP, cifs/attacker.example: refused');
 
 # channel bindings by policy
 @ok = forged($https, '/require/', cb => undef);

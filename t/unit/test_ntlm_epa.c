@@ -537,23 +537,33 @@ static void test_epa(apr_pool_t *p)
     CASE(AC_NTLM_EPA_TARGET_INFO, tw_no_skew,
          "the same, with the skew unchecked", c.strip_ts = 1);
 
-    /* MsvAvTargetName */
-    CASE(AC_NTLM_EPA_TARGET_NAME, NULL, "cifs/attacker.example",
-         c.target = "cifs/attacker.example");
+    /* MsvAvTargetName, from clients that do not bind to the channel */
+    CASE(AC_NTLM_EPA_TARGET_NAME, NULL, "cifs/attacker.example, unbound",
+         c.target = "cifs/attacker.example", c.cb = NULL);
     CASE(AC_NTLM_EPA_TARGET_NAME, NULL, "HTTP/www.example.com:8080",
-         c.target = "HTTP/www.example.com:8080");
+         c.target = "HTTP/www.example.com:8080", c.cb = NULL);
     CASE(AC_NTLM_EPA_TARGET_NAME, NULL, "HTTP/a.b.intra.test/x",
-         c.target = "HTTP/a.b.intra.test/x");
+         c.target = "HTTP/a.b.intra.test/x", c.cb = NULL);
+    CASE(AC_NTLM_EPA_TARGET_NAME, tw_plain, "cifs/attacker.example, plain "
+         "HTTP", c.target = "cifs/attacker.example", c.cb = NULL);
+    CASE(AC_NTLM_EPA_TARGET_NAME, tw_off, "cifs/attacker.example, another "
+         "certificate's bindings, binding Off",
+         c.target = "cifs/attacker.example", c.cb = other_cb);
+    CASE(AC_NTLM_EPA_OK, NULL, "HTTP/alias.example.com with this "
+         "channel's bindings (they prove more than a name)",
+         c.target = "HTTP/alias.example.com");
     CASE(AC_NTLM_EPA_OK, NULL, "in other case: http/WWW.example.COM",
-         c.target = "http/WWW.example.COM");
+         c.target = "http/WWW.example.COM", c.cb = NULL);
     CASE(AC_NTLM_EPA_OK, NULL, "with the listed port",
-         c.target = "HTTP/www.example.com:8443");
+         c.target = "HTTP/www.example.com:8443", c.cb = NULL);
     CASE(AC_NTLM_EPA_OK, NULL, "matching a pattern: HTTP/app.intra.test",
-         c.target = "HTTP/app.intra.test");
-    CASE(AC_NTLM_EPA_OK, NULL, "no MsvAvTargetName", c.target = NULL);
-    CASE(AC_NTLM_EPA_OK, NULL, "an empty MsvAvTargetName", c.target = "");
+         c.target = "HTTP/app.intra.test", c.cb = NULL);
+    CASE(AC_NTLM_EPA_OK, NULL, "no MsvAvTargetName", c.target = NULL,
+         c.cb = NULL);
+    CASE(AC_NTLM_EPA_OK, NULL, "an empty MsvAvTargetName", c.target = "",
+         c.cb = NULL);
     CASE(AC_NTLM_EPA_OK, tw_any_spn, "cifs/attacker.example, any name",
-         c.target = "cifs/attacker.example");
+         c.target = "cifs/attacker.example", c.cb = NULL);
 
     /* flags */
     CASE(AC_NTLM_EPA_FLAGS, NULL, "KEY_EXCH without a MIC",
