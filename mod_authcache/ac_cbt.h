@@ -25,7 +25,9 @@
  * its hash with the certificate's signature hash, SHA-256 where that is
  * MD5 or SHA-1. APR_ENOTIMPL (with *why) for signatures without a single
  * hash (Ed25519, Ed448): RFC 5929 defines no binding for them, and
- * clients send none. APR_EINVAL for bytes that are not one certificate.
+ * clients send none. APR_EINVAL for bytes that are not one DER
+ * certificate (read as far as its signature algorithm: the bytes come from
+ * mod_ssl, which parsed them already).
  */
 apr_status_t ac_cbt_server_end_point(const unsigned char *der,
                                      apr_size_t len,
