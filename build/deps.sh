@@ -8,7 +8,8 @@ BUILD_PACKAGES=(gcc make autoconf pkg-config apache2 apache2-dev apache2-utils
 TEST_PACKAGES=(libapache2-mod-perl2 libwww-perl perl util-linux redis-server
                libauthen-ntlm-perl python3 python3-requests-ntlm
                libwbclient-dev samba winbind samba-dsdb-modules
-               python3-requests php8.2-fpm python3-prometheus-client)
+               python3-requests php8.2-fpm python3-prometheus-client
+               openssl libio-socket-ssl-perl liblwp-protocol-https-perl)
 # What build/package needs to build the Debian package (dh_apache2 is in
 # apache2-dev).
 PACKAGE_PACKAGES=(dpkg-dev debhelper fakeroot libwbclient-dev)

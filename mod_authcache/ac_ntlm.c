@@ -303,6 +303,58 @@ apr_status_t ac_ntlm_av_find(const unsigned char *av, apr_size_t len,
     return *value ? APR_SUCCESS : APR_NOTFOUND;
 }
 
+/* The sizes MS-NLMP fixes, for the pairs later checks read. */
+static int av_size_ok(apr_uint16_t id, apr_size_t n)
+{
+    switch (id) {
+    case AC_NTLM_AV_FLAGS:
+        return n == AC_NTLM_AV_FLAGS_LEN;
+    case AC_NTLM_AV_TIMESTAMP:
+        return n == AC_NTLM_AV_TIMESTAMP_LEN;
+    case AC_NTLM_AV_CHANNEL_BINDINGS:
+        return n == AC_NTLM_AV_BINDINGS_LEN;
+    case AC_NTLM_AV_TARGET_NAME:
+        return n % 2 == 0 && n <= 2 * AC_NTLM_NAME_MAX;
+    default:
+        return 1;
+    }
+}
+
+/*
+ * The client's AV pairs up to MsvAvEOL; *list_len gets their length with
+ * the EOL. Readers (ac_ntlm_av_find) see the first pair of an id, so a
+ * second one, which another implementation might read instead, is
+ * refused: each id of MS-NLMP (below 32) may appear once.
+ */
+static apr_status_t av_check(const unsigned char *av, apr_size_t len,
+                             apr_size_t *list_len, const char **why)
+{
+    apr_uint32_t seen = 0;
+    apr_size_t at = 0;
+
+    while (len - at >= 4) {
+        apr_uint16_t id = get16(av + at);
+        apr_size_t n = get16(av + at + 2);
+
+        if (id == AC_NTLM_AV_EOL) {
+            *list_len = at + 4;
+            return APR_SUCCESS;
+        }
+        if (n > len - at - 4)
+            break;
+        if (id < 32 && (seen & (1U << id)))
+            return refuse(why, "an AV pair given twice in the NTLMv2 "
+                               "response");
+        if (id < 32)
+            seen |= 1U << id;
+        if (!av_size_ok(id, n))
+            return refuse(why, "AV pair of the wrong size in the NTLMv2 "
+                               "response");
+        at += 4 + n;
+    }
+    return refuse(why, "malformed AV pairs in the NTLMv2 response");
+}
+
 /*
  * The NTLMv2 response: NTProofStr (16), then the client blob: RespType 1,
  * HiRespType 1, 6 reserved bytes, TimeStamp (8), ChallengeFromClient (8),
@@ -313,6 +365,7 @@ static apr_status_t check_v2_response(ac_ntlm_auth_t *a, const char **why)
 {
     const unsigned char *nt = a->nt.data, *v;
     apr_size_t vlen, list_len;
+    apr_status_t rv;
 
     if (a->nt.len == 24)
         return refuse(why, "NTLMv1 is refused");
@@ -320,14 +373,14 @@ static apr_status_t check_v2_response(ac_ntlm_auth_t *a, const char **why)
         return refuse(why, "NT response too short for NTLMv2");
     if (nt[16] != 1 || nt[17] != 1)
         return refuse(why, "not an NTLMv2 response");
-    if (av_walk(nt + V2_AV_AT, a->nt.len - V2_AV_AT, AC_NTLM_AV_FLAGS,
-                &v, &vlen, &list_len) != APR_SUCCESS)
-        return refuse(why, "malformed AV pairs in the NTLMv2 response");
-    if (v && vlen != 4)
-        return refuse(why, "malformed MsvAvFlags in the NTLMv2 response");
+    rv = av_check(nt + V2_AV_AT, a->nt.len - V2_AV_AT, &list_len, why);
+    if (rv != APR_SUCCESS)
+        return rv;
     a->av.data = nt + V2_AV_AT;
     a->av.len = list_len;
-    a->has_mic = v && (get32(v) & AC_NTLM_AV_FLAG_MIC);
+    a->has_mic = ac_ntlm_av_find(a->av.data, a->av.len, AC_NTLM_AV_FLAGS,
+                                 &v, &vlen) == APR_SUCCESS
+                 && (get32(v) & AC_NTLM_AV_FLAG_MIC);
     return APR_SUCCESS;
 }
 

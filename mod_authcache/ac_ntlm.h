@@ -40,11 +40,20 @@
 #define AC_NTLM_AV_NB_DOMAIN_NAME   2
 #define AC_NTLM_AV_DNS_COMPUTER_NAME 3
 #define AC_NTLM_AV_DNS_DOMAIN_NAME  4
+#define AC_NTLM_AV_DNS_TREE_NAME    5
 #define AC_NTLM_AV_FLAGS            6
 #define AC_NTLM_AV_TIMESTAMP        7
+#define AC_NTLM_AV_SINGLE_HOST      8
+#define AC_NTLM_AV_TARGET_NAME      9
+#define AC_NTLM_AV_CHANNEL_BINDINGS 10
 
 /* MsvAvFlags bit: the AUTHENTICATE message carries a MIC */
 #define AC_NTLM_AV_FLAG_MIC         0x00000002U
+
+/* Sizes of the AV pair values MS-NLMP fixes */
+#define AC_NTLM_AV_FLAGS_LEN        4
+#define AC_NTLM_AV_TIMESTAMP_LEN    8
+#define AC_NTLM_AV_BINDINGS_LEN     16
 
 /* Longest name (user, domain, workstation, server names), UTF-16 units */
 #define AC_NTLM_NAME_MAX 256
@@ -125,8 +134,11 @@ apr_status_t ac_ntlm_build_challenge(const ac_ntlm_challenge_params_t *params,
  * Parses an AUTHENTICATE (type 3) message into *out (UTF-8 copies from
  * p). Refuses, with *why set: fields outside the message or overlapping
  * its header, a message without Unicode, anonymous logins, an empty user,
- * NTLMv1 or LM-only responses, a malformed NTLMv2 blob, invalid UTF-16 or
- * over-long names, a MIC announced with no room for it.
+ * NTLMv1 or LM-only responses, a malformed NTLMv2 blob (AV pairs running
+ * past it or without MsvAvEOL, an AV id given twice, MsvAvFlags,
+ * MsvAvTimestamp or MsvAvChannelBindings of the wrong size, an odd-sized
+ * or over-long MsvAvTargetName), invalid UTF-16 or over-long names, a MIC
+ * announced with no room for it.
  */
 apr_status_t ac_ntlm_parse_authenticate(const unsigned char *msg,
                                         apr_size_t len, apr_pool_t *p,

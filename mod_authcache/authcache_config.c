@@ -30,6 +30,8 @@ void *authcache_create_dir_config(apr_pool_t *p, char *dir)
     conf->ntlm_provider_name = "file";
     conf->ntlm_domain = "WORKGROUP";
     conf->ntlm_handshake_timeout = apr_time_from_sec(60);
+    conf->ntlm_channel_binding = AC_NTLM_CB_ALLOW;
+    conf->ntlm_timestamp_skew = apr_time_from_sec(300);
     conf->digest_providers = apr_array_make(p, 1,
                                             sizeof(authcache_backend_rec));
     conf->digest_algorithms = apr_array_make(p, 2,
@@ -303,6 +305,79 @@ static const char *fn(cmd_parms *cmd, void *dconf, int on)                \
 }
 AUTHCACHE_FLAG_SETTER(set_ntlm_no_cache, ntlm_no_cache)
 AUTHCACHE_FLAG_SETTER(set_ntlm_reject_cached, ntlm_reject_cached)
+AUTHCACHE_FLAG_SETTER(set_ntlm_require_mic, ntlm_require_mic)
+
+static const char *set_ntlm_channel_binding(cmd_parms *cmd, void *dconf,
+                                            const char *arg)
+{
+    authcache_dir_config_rec *conf = dconf;
+
+    if (!strcasecmp(arg, "Off"))
+        conf->ntlm_channel_binding = AC_NTLM_CB_OFF;
+    else if (!strcasecmp(arg, "Allow"))
+        conf->ntlm_channel_binding = AC_NTLM_CB_ALLOW;
+    else if (!strcasecmp(arg, "Require"))
+        conf->ntlm_channel_binding = AC_NTLM_CB_REQUIRE;
+    else
+        return apr_psprintf(cmd->pool, "AuthNTLMChannelBinding: '%s' is "
+                            "not Off, Allow or Require", arg);
+    conf->ntlm_channel_binding_set = 1;
+    return NULL;
+}
+
+/* service/host[:port]: something on both sides of a '/', no blanks */
+static int looks_like_spn(const char *s)
+{
+    const char *slash = ap_strchr_c(s, '/'), *c;
+
+    if (!slash || slash == s || !slash[1])
+        return 0;
+    for (c = s; *c; c++)
+        if (apr_iscntrl(*c) || apr_isspace(*c))
+            return 0;
+    return 1;
+}
+
+/* AuthNTLMServicePrincipalNames spn [spn ...] | Any */
+static const char *set_ntlm_spns(cmd_parms *cmd, void *dconf,
+                                 const char *arg)
+{
+    authcache_dir_config_rec *conf = dconf;
+
+    /* the first in a section replaces the inherited list */
+    if (!conf->ntlm_spns_set) {
+        conf->ntlm_spns = apr_array_make(cmd->pool, 4, sizeof(const char *));
+        conf->ntlm_spns_any = 0;
+        conf->ntlm_spns_set = 1;
+    }
+    if (!strcasecmp(arg, "Any")) {
+        conf->ntlm_spns_any = 1;
+        return NULL;
+    }
+    if (!looks_like_spn(arg))
+        return apr_psprintf(cmd->pool, "AuthNTLMServicePrincipalNames: '%s' "
+                            "is not a service principal name "
+                            "(service/host[:port], e.g. "
+                            "HTTP/www.example.com)", arg);
+    APR_ARRAY_PUSH(conf->ntlm_spns, const char *) = apr_pstrdup(cmd->pool,
+                                                                arg);
+    return NULL;
+}
+
+static const char *set_ntlm_timestamp_skew(cmd_parms *cmd, void *dconf,
+                                           const char *arg)
+{
+    authcache_dir_config_rec *conf = dconf;
+    const char *err = NULL;
+
+    if (!strcasecmp(arg, "Off"))
+        conf->ntlm_timestamp_skew = -1;
+    else
+        err = parse_seconds(cmd, arg, 1, 36 * 3600,
+                            &conf->ntlm_timestamp_skew);
+    conf->ntlm_timestamp_skew_set = !err;
+    return err ? apr_pstrcat(cmd->pool, err, ", or Off", NULL) : NULL;
+}
 
 /* AuthCacheDigestProvider name [name ...]: providers with realm hashes */
 static const char *set_digest_providers(cmd_parms *cmd, void *dconf,
@@ -502,6 +577,21 @@ const command_rec authcache_cmds[] = {
         &ntlm_handshake_timeout_slot, OR_AUTHCFG,
         "Seconds a client has to answer an NTLM "
         "challenge on its connection (default 60)"),
+    AP_INIT_TAKE1("AuthNTLMChannelBinding", set_ntlm_channel_binding, NULL,
+        OR_AUTHCFG, "NTLM channel bindings to this TLS connection "
+        "(Extended Protection): Off, Allow (a wrong one is refused, none "
+        "accepted; default) or Require"),
+    AP_INIT_ITERATE("AuthNTLMServicePrincipalNames", set_ntlm_spns, NULL,
+        OR_AUTHCFG, "Service principal names an NTLM client's "
+        "MsvAvTargetName may name (patterns; default HTTP/ and the virtual "
+        "host's ServerName and ServerAlias, with and without the port; Any: "
+        "no check)"),
+    AP_INIT_TAKE1("AuthNTLMTimestampSkew", set_ntlm_timestamp_skew, NULL,
+        OR_AUTHCFG, "Seconds the NTLMv2 timestamp may differ from the "
+        "challenge's (default 300; Off: not checked)"),
+    AP_INIT_FLAG("AuthNTLMRequireMIC", set_ntlm_require_mic, NULL,
+        OR_AUTHCFG, "On: refuse NTLM logons whose AUTHENTICATE carries no "
+        "MIC (default Off)"),
     AP_INIT_ITERATE("AuthCacheDigestProvider", set_digest_providers, NULL,
         OR_AUTHCFG, "Authn providers whose realm hashes (htdigest: MD5) "
         "check Digest logons; makes AuthType Digest mod_authcache's here"),

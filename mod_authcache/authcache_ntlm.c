@@ -309,6 +309,12 @@ static authn_status ntlm_verify(request_rec *r,
         st = AUTH_DENIED;
     }
     OPENSSL_cleanse(key, sizeof(key));
+    /* Extended Protection: the blob names this server, channel, CHALLENGE
+     * (refusals logged and counted there) */
+    if (st == AUTH_GRANTED
+        && authcache_ntlm_epa_check(r, conf, &a, challenge_msg,
+                                    challenge_len, who) != APR_SUCCESS)
+        return AUTH_DENIED;
     if (st != AUTH_GRANTED && st != AUTH_GENERAL_ERROR) {
         authcache_count(AUTHCACHE_C_ntlm_denials);
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,

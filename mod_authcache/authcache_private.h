@@ -12,6 +12,7 @@
 #include "ac_digest.h"
 #include "ac_digest_ctx.h"
 #include "ac_ntlm.h"
+#include "ac_ntlm_epa.h"
 #include "ac_shmht.h"
 #include "ac_token.h"
 
@@ -51,6 +52,10 @@ extern module AP_MODULE_DECLARE_DATA authcache_module;
     X(ntlm_reject_cached, 0)       \
     X(ntlm_user_format, 0)         \
     X(ntlm_handshake_timeout, 0)   \
+    X(ntlm_channel_binding, 1)     \
+    X(ntlm_spns, 1)                \
+    X(ntlm_timestamp_skew, 1)      \
+    X(ntlm_require_mic, 1)         \
     X(digest_providers, 1)         \
     X(digest_user_file, 1)         \
     X(digest_algorithms, 0)        \
@@ -65,7 +70,8 @@ extern module AP_MODULE_DECLARE_DATA authcache_module;
  * X(name, by). */
 #define AUTHCACHE_DIR_COMPANIONS(X)          \
     X(provider_names, providers)             \
-    X(ntlm_provider_name, ntlm_provider)
+    X(ntlm_provider_name, ntlm_provider)     \
+    X(ntlm_spns_any, ntlm_spns)
 
 typedef struct {
     const char *name;
@@ -118,6 +124,11 @@ typedef struct authcache_dir_config_rec_s {
     int ntlm_reject_cached;           /* AuthNTLMRejectCachedCredentials */
     int ntlm_user_format;             /* authcache_user_format_e */
     apr_interval_time_t ntlm_handshake_timeout; /* to answer a CHALLENGE */
+    int ntlm_channel_binding;         /* ac_ntlm_cb_e */
+    apr_array_header_t *ntlm_spns;    /* of const char *; NULL: the host's */
+    int ntlm_spns_any;                /* travels with ntlm_spns: no check */
+    apr_interval_time_t ntlm_timestamp_skew; /* negative: not checked */
+    int ntlm_require_mic;             /* AuthNTLMRequireMIC */
     apr_array_header_t *digest_providers;  /* of authcache_backend_rec */
     const char *digest_user_file;     /* user:realm:ALG:hex lines */
     apr_array_header_t *digest_algorithms; /* of authcache_digest_alg_rec */
@@ -223,6 +234,11 @@ int authcache_auth_status(request_rec *r);
     X(ntlm_denials,   "NTLM logons refused")                              \
     X(ntlm_rejected_cached, "cached NTLM credentials rejected (401 sent)")  \
     X(ntlm_bad_input, "malformed NTLM headers or messages")               \
+    X(ntlm_refused_bindings, "NTLM logons refused: channel bindings wrong or missing")\
+    X(ntlm_refused_target_name, "NTLM logons refused: MsvAvTargetName names another service")\
+    X(ntlm_refused_timestamp, "NTLM logons refused: NTLMv2 timestamp outside AuthNTLMTimestampSkew")\
+    X(ntlm_refused_flags, "NTLM logons refused: flags the CHALLENGE did not offer, or no MIC where required")\
+    X(ntlm_refused_target_info, "NTLM logons refused: the CHALLENGE's target info not echoed unchanged")\
     X(digest_challenges, "Digest challenges sent")                        \
     X(digest_logons,  "Digest logons checked against a backend")          \
     X(digest_context_hits, "Digest requests verified from a cached context")\
@@ -386,6 +402,21 @@ typedef struct authcache_ntlm_provider {
 } authcache_ntlm_provider;
 
 void authcache_ntlm_file_register(apr_pool_t *p);
+
+/*
+ * Extended Protection (authcache_ntlm_epa.c): checks an AUTHENTICATE the
+ * authority verified against the CHALLENGE sent on this connection and
+ * the connection's TLS channel, as the section's AuthNTLMChannelBinding,
+ * AuthNTLMServicePrincipalNames, AuthNTLMTimestampSkew and
+ * AuthNTLMRequireMIC ask. APR_SUCCESS, or APR_EACCES once the refusal of
+ * who is logged and counted.
+ */
+apr_status_t authcache_ntlm_epa_check(request_rec *r,
+                                      const struct authcache_dir_config_rec_s *conf,
+                                      const ac_ntlm_auth_t *a,
+                                      const unsigned char *challenge,
+                                      apr_size_t challenge_len,
+                                      const char *who);
 void authcache_winbind_register(apr_pool_t *p);
 
 /* ---- providers and handlers ----------------------------------------- */

@@ -42,6 +42,18 @@ my @bad = (
      qr/AuthNTLMUserFormat: 'email' is not one of down-level/],
     [[$loc->('DisableNTLMCredentialCaching maybe')],
      qr/DisableNTLMCredentialCaching must be On or Off/],
+    [[$loc->('AuthNTLMChannelBinding Maybe')],
+     qr/AuthNTLMChannelBinding: 'Maybe' is not Off, Allow or Require/],
+    [[$loc->('AuthNTLMServicePrincipalNames www.example.com')],
+     qr/AuthNTLMServicePrincipalNames: 'www.example.com' is not a service principal name/],
+    [[$loc->('AuthNTLMServicePrincipalNames HTTP/')],
+     qr/AuthNTLMServicePrincipalNames: 'HTTP\/' is not a service principal name/],
+    [[$loc->('AuthNTLMTimestampSkew 0')],
+     qr/AuthNTLMTimestampSkew: '0' is not a number of seconds from 1 to 129600, or Off/],
+    [[$loc->('AuthNTLMTimestampSkew 5m')],
+     qr/AuthNTLMTimestampSkew: '5m' is not a number of seconds/],
+    [[$loc->('AuthNTLMRequireMIC yes')],
+     qr/AuthNTLMRequireMIC must be On or Off/],
     [[$loc->('AuthCacheProvider file', 'AuthCacheDefaultDomain EX\\AMPLE')],
      qr/AuthCacheDefaultDomain: give a bare domain name/],
     [[$loc->('AuthCacheProvider file', 'AuthCacheContext ""')],
@@ -65,7 +77,7 @@ plan tests => 2 * @bad + 6;
 for my $b (@bad) {
     my ($lines, $want) = @$b;
     my ($ok, $out) = try_conf('test', @$lines);
-    ok(!$ok, 'refused: ' . join ' ', grep { /AuthCache/ } @$lines);
+    ok(!$ok, 'refused: ' . join ' ', grep { /AuthCache|NTLM/ } @$lines);
     like($out, $want, '  and the message names the directive') or diag $out;
 }
 
@@ -75,7 +87,12 @@ my ($ok, $out) = try_conf('test', $loc->('AuthCacheProvider file',
     'AuthNTLMUserFile /dev/null', 'AuthNTLMDomain EX', 'AuthNTLMProvider file',
     'DisableNTLMCredentialCaching On', 'AuthNTLMProxyHeaders Via X-Real-IP',
     'AuthNTLMRejectCachedCredentials On', 'AuthNTLMUserFormat upn',
-    'AuthNTLMHandshakeTimeout 30'), 'AuthCacheSOCache shmcb:x(65536)');
+    'AuthNTLMHandshakeTimeout 30', 'AuthNTLMChannelBinding Require',
+    'AuthNTLMServicePrincipalNames HTTP/www.example.com HTTP/*.example.com:8443',
+    'AuthNTLMTimestampSkew 600', 'AuthNTLMRequireMIC On'),
+    $loc->('AuthType NTLM', 'AuthNTLMServicePrincipalNames Any',
+           'AuthNTLMTimestampSkew Off', 'AuthNTLMChannelBinding Off'),
+    'AuthCacheSOCache shmcb:x(65536)');
 ok($ok, 'valid use of every directive passes') or diag $out;
 
 # the secret file is read at startup (post_config): start real servers

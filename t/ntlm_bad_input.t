@@ -1,7 +1,9 @@
 # Bad NTLM input at the HTTP level: each a clean 400/401 with a log line,
 # never a 500 or a crash, and the server keeps serving NTLM logons.
-# AUTHENTICATE cases are sent after a NEGOTIATE on the same connection, so
-# they reach the message parser rather than the missing-handshake check.
+# AUTHENTICATE cases are answers to the CHALLENGE of their own
+# connection, computed from alice's password by t/lib/NTLMForge.pm, with
+# one thing changed each: the unchanged message logs on, so each refusal
+# (its log line says which check) is that change's.
 use strict;
 use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);
@@ -10,121 +12,154 @@ use Apache::TestUtil qw(t_start_error_log_watch t_finish_error_log_watch);
 use MIME::Base64 qw(encode_base64);
 use lib 't/lib';
 use AuthCacheTest;
+use NTLMForge qw(:all);
 
 use constant { UNICODE => 0x1, OEM => 0x2, REQ_TARGET => 0x4,
-               LM_KEY => 0x80, NTLM => 0x200, ANON => 0x800,
-               KEY_EXCH => 0x40000000 };
+               LM_KEY => 0x80, NTLM => 0x200, KEY_EXCH => 0x40000000 };
 
-sub u16 { join '', map { pack 'v', ord } split //, shift }
-
-sub type1 {
+sub t1 {   # a NEGOTIATE with flags and what follows them
     my %a = (flags => UNICODE | NTLM | REQ_TARGET, @_);
     return "NTLMSSP\0" . pack('V V', 1, $a{flags}) . ($a{tail} // pack('x16'));
 }
 
-# an NTLMv2-shaped response: proof, then a blob with an EOL-only AV list
-sub ntv2 {
-    return ("\x11" x 16) . pack('C C x6', 1, 1) . ("\0" x 8) . ("\xaa" x 8)
-         . pack('x4') . pack('v v', 0, 0) . pack('x4');
-}
-
-# type3(field => [data], ...; hdr => {field => [len, maxlen, offset]},
-# flags => N): fields lm nt dom user ws key, payload from offset 64
-sub type3 {
-    my %a = @_;
-    my %data = (lm => "\0" x 24, nt => ntv2(), dom => u16('EXAMPLE'),
-                user => u16('alice'), ws => u16('WS'), key => '',
-                %{ $a{data} // {} });
-    my ($off, $hdr, $payload) = (64, '', '');
-    for my $f (qw(lm nt dom user ws key)) {
-        my $len = length $data{$f};
-        my $h = $a{hdr}{$f} // [$len, $len, $off];
-        $hdr .= pack 'v v V', @$h;
-        $payload .= $data{$f};
-        $off += $len;
-    }
-    return "NTLMSSP\0" . pack('V', 3) . $hdr
-         . pack('V', $a{flags} // (UNICODE | NTLM)) . $payload;
-}
-
-sub b64 { 'NTLM ' . encode_base64(shift, '') }
-
 my ($host) = split /:/, Apache::TestRequest::hostport();
-sub request {   # one request on an open socket: (status, headers text)
-    my ($sock, @auth) = @_;
-    my $req = "GET /ntlm/ HTTP/1.1\r\nHost: $host\r\n";
-    $req .= "Authorization: $_\r\n" for @auth;
-    print $sock "$req\r\n";
-    my $status = <$sock> // '';
-    my ($head, $len) = ('', 0);
-    while (defined(my $l = <$sock>)) {
-        last if $l eq "\r\n";
-        $head .= $l;
-        $len = $1 if $l =~ /^Content-Length:\s*(\d+)/i;
-    }
-    read $sock, my $body, $len if $len;
-    return ($status =~ m{^HTTP/1\.\d (\d{3})} ? $1 : "none", $head);
-}
+sub request { my $sock = shift; ntlm_request($sock, $host, '/ntlm/', @_) }
 
-# [name, header values of the request, send a NEGOTIATE first?]
+write_ntlm_users(alice => 'Al1ce-ntlm');
+my $hash = nt_hash('Al1ce-ntlm', openssl_legacy_conf());
+my $neg = type1();
+
+# alice's AUTHENTICATE for a CHALLENGE, with changes %o (NTLMForge::type3)
+sub auth { my ($chal, %o) = @_; b64(type3(neg => $neg, chal => $chal, nt_hash => $hash, %o)) }
+# the same field, pointing elsewhere: [len, maxlen, offset] of the message
+sub field { my ($m, $i) = @_; [unpack 'v v V', substr($m, 12 + 8 * $i, 8)] }
+
+# [name, header values | sub(CHALLENGE) giving them, log line expected]:
+# a sub is an AUTHENTICATE, sent after a NEGOTIATE on its connection
 my @cases = (
     ['bare NTLM',                     ['NTLM']],
     ['invalid base64',                ['NTLM !!!!****']],
     ['base64 with a space inside',    ['NTLM TlRMTVNT UAABAAAA']],
-    ['trailing junk',                 [b64(type1()) . ' junk']],
-    ['two Authorization headers',     [b64(type1()), b64(type1())]],
+    ['trailing junk',                 [b64(t1()) . ' junk']],
+    ['two Authorization headers',     [b64(t1()), b64(t1())]],
     ['huge token',                    ['NTLM ' . ('A' x 7000)]],
     ['wrong signature',               [b64("NTLMSSX\0" . pack('V', 1) . "\0" x 24)]],
     ['message type 2 from a client',  [b64("NTLMSSP\0" . pack('V', 2) . "\0" x 40)]],
     ['message type 4',                [b64("NTLMSSP\0" . pack('V', 4) . "\0" x 24)]],
     ['truncated NEGOTIATE (10 bytes)', [b64("NTLMSSP\0\1\0")]],
     ['NEGOTIATE of 14 bytes',         [b64("NTLMSSP\0" . pack('V v', 1, 0))]],
-    ['NEGOTIATE domain past the end', [b64(type1(tail => pack('v v V', 8, 8, 400) . pack('x8')))]],
-    ['NEGOTIATE offset overflow',     [b64(type1(tail => pack('v v V', 0xffff, 0xffff, 0xfffffff0) . pack('x8')))]],
-    ['AUTHENTICATE without NEGOTIATE', [b64(type3())]],
-    ['AUTHENTICATE truncated header', [b64(substr(type3(), 0, 40))], 1],
-    ['AUTHENTICATE NT past the end',  [b64(type3(hdr => { nt => [60, 60, 5000] }))], 1],
-    ['AUTHENTICATE offset overflow',  [b64(type3(hdr => { user => [0xffff, 0xffff, 0xffffffff] }))], 1],
-    ['AUTHENTICATE field in header',  [b64(type3(hdr => { user => [10, 10, 8] }))], 1],
-    ['zero-length NT response',       [b64(type3(data => { nt => '' }))], 1],
-    ['NTLMv1-sized NT response',      [b64(type3(data => { nt => "\1" x 24 }))], 1],
-    ['NT response of 16 bytes',       [b64(type3(data => { nt => "\1" x 16 }))], 1],
-    ['LM only',                       [b64(type3(data => { nt => '', lm => "\1" x 24 }))], 1],
-    ['no Unicode flag',               [b64(type3(flags => OEM | NTLM))], 1],
-    ['anonymous',                     [b64(type3(data => { user => '', nt => '', lm => "\0" }, flags => UNICODE | NTLM | ANON))], 1],
-    ['odd-length user',               [b64(type3(data => { user => 'abc' }))], 1],
-    ['lone surrogate in user',        [b64(type3(data => { user => pack('v', 0xd800) . u16('a') }))], 1],
-    ['user of 300 characters',        [b64(type3(data => { user => u16('u' x 300) }))], 1],
-    ['bad blob type',                 [b64(type3(data => { nt => ("\x11" x 16) . pack('C C x6', 9, 9) . "\0" x 24 }))], 1],
-    ['key exchange claimed',          [b64(type3(flags => UNICODE | NTLM | KEY_EXCH, data => { key => "\5" x 16 }))], 1],
-    ['wrong proof (well formed)',     [b64(type3())], 1],
-    ['unknown user (well formed)',    [b64(type3(data => { user => u16('mallory') }))], 1],
+    ['NEGOTIATE domain past the end', [b64(t1(tail => pack('v v V', 8, 8, 400) . pack('x8')))]],
+    ['NEGOTIATE offset overflow',     [b64(t1(tail => pack('v v V', 0xffff, 0xffff, 0xfffffff0) . pack('x8')))]],
+    ['AUTHENTICATE truncated header', sub { auth(shift, mutate => sub { substr shift, 0, 40 }) },
+     qr/AUTHENTICATE refused .*: AUTHENTICATE message too short/],
+    ['AUTHENTICATE NT past the end',  sub { my $c = shift; auth($c, mutate => sub {
+         my $m = shift; my $f = field($m, 1); substr($m, 20, 8) = pack 'v v V', @$f[0, 1], 5000; $m }) },
+     qr/field runs past the end of the message/],
+    ['AUTHENTICATE offset overflow',  sub { auth(shift, hdr => { user => [0xffff, 0xffff, 0xffffffff] }) },
+     qr/field runs past the end of the message/],
+    ['AUTHENTICATE field in header',  sub { auth(shift, hdr => { user => [10, 10, 8] }) },
+     qr/field overlaps the message header/],
+    ['zero-length NT response',       sub { auth(shift, mutate => sub { my $m = shift; substr($m, 20, 4) = pack 'v v', 0, 0; $m }) },
+     qr/NT response too short for NTLMv2/],
+    ['NTLMv1-sized NT response',      sub { auth(shift, mutate => sub { my $m = shift; substr($m, 20, 4) = pack 'v v', 24, 24; $m }) },
+     qr/NTLMv1 is refused/],
+    ['NT response of 16 bytes',       sub { auth(shift, mutate => sub { my $m = shift; substr($m, 20, 4) = pack 'v v', 16, 16; $m }) },
+     qr/NT response too short for NTLMv2/],
+    ['LM only',                       sub { auth(shift, mutate => sub {
+         my $m = shift; my $f = field($m, 1);
+         substr($m, 12, 8) = pack 'v v V', 24, 24, $f->[2];   # LM: the NT's first 24 bytes
+         substr($m, 20, 4) = pack 'v v', 0, 0; $m }) },
+     qr/NT response too short for NTLMv2/],
+    ['no Unicode flag',               sub { my $c = shift;
+         auth($c, flags => (parse_challenge($c)->{flags} & ~UNICODE) | OEM) },
+     qr/client did not negotiate Unicode/],
+    ['anonymous flag',                sub { my $c = shift; auth($c, flags => parse_challenge($c)->{flags} | F_ANON) },
+     qr/anonymous login is refused/],
+    ['odd-length user',               sub { auth(shift, mutate => sub { my $m = shift; substr($m, 36, 4) = pack 'v v', 9, 9; $m }) },
+     qr/AUTHENTICATE refused .*UTF-16/],
+    ['lone surrogate in user',        sub { auth(shift, user_raw => pack('v', 0xd800) . u16('a')) },
+     qr/AUTHENTICATE refused .*(surrogate|UTF-16)/],
+    ['user of 300 characters',        sub { auth(shift, user => 'u' x 300) },
+     qr/name too long/],
+    ['bad blob type',                 sub { auth(shift, resp_type => [9, 9]) },
+     qr/not an NTLMv2 response/],
+    ['MsvAvTimestamp given twice',    sub { auth(shift, pairs => sub { my @p = @_;
+         (@p, grep { $_->[0] == AV_TIMESTAMP } @p) }) },
+     qr/an AV pair given twice/],
+    ['key exchange claimed, with a MIC', sub { my $c = shift;
+         auth($c, flags => parse_challenge($c)->{flags} | KEY_EXCH, key => "\5" x 16) },
+     qr/MIC mismatch/],
+    ['key exchange claimed, no MIC',  sub { my $c = shift;
+         auth($c, flags => parse_challenge($c)->{flags} | KEY_EXCH, key => "\5" x 16, mic => 0) },
+     qr/NEGOTIATE_KEY_EXCH, which the CHALLENGE did not offer/],
+    ['wrong proof (well formed)',     sub { auth(shift, bad_proof => 1) },
+     qr/logon of EXAMPLE\\+alice refused .*: wrong password/],
+    ['unknown user (well formed)',    sub { auth(shift, user => 'mallory') },
+     qr/logon of EXAMPLE\\+mallory refused .*: unknown user/],
     ['Basic credentials',             ['Basic ' . encode_base64('alice:x', '')]],
-    ['Negotiate scheme',              ['Negotiate ' . encode_base64(type1(), '')]],
+    ['Negotiate scheme',              ['Negotiate ' . encode_base64(t1(), '')]],
 );
 
-plan tests => 3 * @cases + 6;
+my $forged = grep { ref $_->[1] eq 'CODE' } @cases;
+plan tests => 3 * @cases + $forged + 5 + 6;
 
-write_ntlm_users(alice => 'Al1ce-ntlm');
-for my $c (@cases) {
-    my ($name, $auth, $negotiate_first) = @$c;
+sub handshake {   # a connection that sent its NEGOTIATE, and its CHALLENGE
     my $sock = Apache::TestRequest::vhost_socket() or die "connect: $!";
-    request($sock, b64(type1())) if $negotiate_first;
+    my (undef, $head) = request($sock, b64($neg));
+    return ($sock, challenge_of($head));
+}
+
+# the control: the unchanged AUTHENTICATE logs on
+{
+    my ($sock, $chal) = handshake();
+    my ($code, $head) = request($sock, auth($chal));
+    is($code, 200, 'the unchanged AUTHENTICATE logs on');
+    like($head, qr/^X-User: EXAMPLE\\alice\r?$/mi, '  as EXAMPLE\\alice');
+    ($code) = request($sock);
+    is($code, 200, '  and the connection keeps the credential');
+}
+# a correct answer to the CHALLENGE of another connection
+{
+    my ($other, $chal) = handshake();
+    my $sock = Apache::TestRequest::vhost_socket() or die "connect: $!";
     t_start_error_log_watch();
-    my ($code) = request($sock, @$auth);
+    my ($code) = request($sock, auth($chal));
+    my @log = t_finish_error_log_watch();
+    ok($code eq '401' && grep({ /without a NEGOTIATE on this connection/ } @log),
+       'AUTHENTICATE without NEGOTIATE on its connection: 401, logged')
+        or diag "$code @log";
+    ($code) = request($other, auth($chal));
+    is($code, 200, '  the same answer on its own connection logs on');
+}
+
+for my $c (@cases) {
+    my ($name, $auth, $want) = @$c;
+    my ($sock, $chal) = ref $auth eq 'CODE' ? handshake()
+                      : (Apache::TestRequest::vhost_socket() || die "connect: $!");
+    my @auth = ref $auth eq 'CODE' ? $auth->($chal) : @$auth;
+    t_start_error_log_watch();
+    my ($code) = request($sock, @auth);
+    my ($after) = ref $auth eq 'CODE' && $code ne '400' ? request($sock) : ('none');
     close $sock;
     select undef, undef, undef, 0.05;
     my @log = t_finish_error_log_watch();
     ok($code eq '400' || $code eq '401', "$name: clean 400/401 (got $code)");
-    ok(scalar(grep { /\[(authcache|core|http):/ } @log), "$name: logged")
-        or diag "log: @log";
+    if ($want) {
+        ok(scalar(grep { /\[authcache:/ && /$want/ } @log), "$name: logged, for that reason")
+            or diag "log: @log";
+        ok($after eq '401' || $after eq 'none', "$name: no credential kept on the connection");
+    }
+    else {
+        ok(scalar(grep { /\[(authcache|core|http):/ } @log), "$name: logged")
+            or diag "log: @log";
+    }
     my @r = curl_ntlm(['-u', 'alice:Al1ce-ntlm'], '/ntlm/');
     is($r[0]{code}, 200, "$name: NTLM logons still work");
 }
 
 # a client asking for downgrades gets none
 my $sock = Apache::TestRequest::vhost_socket() or die;
-my ($code, $head) = request($sock, b64(type1(flags => OEM | LM_KEY | KEY_EXCH)));
+my ($code, $head) = request($sock, b64(t1(flags => OEM | LM_KEY | KEY_EXCH)));
 close $sock;
 my ($chal) = $head =~ /^WWW-Authenticate: NTLM (\S+)/mi;
 my $flags = unpack 'V', substr(MIME::Base64::decode_base64($chal // ''), 20, 4) . "\0" x 4;
@@ -138,10 +173,10 @@ ok(!($flags & (LM_KEY | KEY_EXCH | OEM)), 'and without LM_KEY, key exchange or O
     my $old = Apache::TestRequest::module('ntlm_keepalive');
     my $ka = Apache::TestRequest::vhost_socket() or die "connect: $!";
     Apache::TestRequest::module($old);
-    my ($c1, $h1) = request($ka, b64(type1()));
+    my ($c1, $h1) = request($ka, b64(t1()));
     is($c1, 401, 'keep-alive limit 1: the first NEGOTIATE is challenged');
     unlike($h1, qr/^Connection:\s*close/mi, '  and the connection stays open');
-    my ($c2, $h2) = request($ka, b64(type1()));
+    my ($c2, $h2) = request($ka, b64(t1()));
     like($h2, qr/^Connection:\s*close/mi,
          'a second NEGOTIATE without an AUTHENTICATE: the connection closes');
     close $ka;

@@ -10,7 +10,7 @@ use Authen::NTLM qw(ntlmv2);
 use lib 't/lib';
 use AuthCacheTest;
 
-plan tests => 20;
+plan tests => 23;
 
 write_ntlm_users(alice => 'Al1ce-ntlm', bob => 'B0b-ntlm');
 my $hp = Apache::TestRequest::hostport();
@@ -42,9 +42,21 @@ is($r[2]{status}, 401, 'replay: and a second time on the first connection');
 
 # LWP with Authen::NTLM in NTLMv2 mode. Authen::NTLM writes a non-empty
 # domain in OEM although it negotiated Unicode (its bug), so it logs on
-# with an empty domain and AuthNTLMDomain supplies EXAMPLE.
+# with an empty domain and AuthNTLMDomain supplies EXAMPLE. It also packs
+# its TimeStamp wrong (seconds, cut to 32 bits: some minutes after 1601),
+# which the default AuthNTLMTimestampSkew refuses; /ntlm/lwp/ has it Off.
 ntlmv2(1);
 my $ua = LWP::UserAgent->new(keep_alive => 1);
+$ua->credentials($hp, '', '\\bob', 'B0b-ntlm');
+t_start_error_log_watch();
+$d = counter_delta(sub { @r = ($ua->get($url)) });
+my @lwp_log = t_finish_error_log_watch();
+is($r[0]->code, 401, 'LWP: refused under the default timestamp check');
+ok(scalar(grep { /logon of EXAMPLE\\+bob refused .*TimeStamp is stale/ } @lwp_log),
+   'LWP: logged as a stale NTLMv2 timestamp') or diag "@lwp_log";
+cmp_ok($d->{ntlm_refused_timestamp}, '>=', 1, 'LWP: counted as a timestamp refusal');
+$url = "http://$hp/ntlm/lwp/";
+$ua = LWP::UserAgent->new(keep_alive => 1);
 $ua->credentials($hp, '', '\\bob', 'B0b-ntlm');
 $d = counter_delta(sub { @r = map { $ua->get($url) } 1 .. 3 });
 is_deeply([map { $_->code } @r], [200, 200, 200], 'LWP: three requests succeed');

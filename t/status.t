@@ -37,6 +37,9 @@ is_deeply([sort grep { !/^(in_use|store)$/ } keys %$j],
                    backend_calls stores replacements denials bad_input
                    store_errors ntlm_handshakes ntlm_logons ntlm_cache_hits
                    ntlm_denials ntlm_rejected_cached ntlm_bad_input
+                   ntlm_refused_bindings ntlm_refused_target_name
+                   ntlm_refused_timestamp ntlm_refused_flags
+                   ntlm_refused_target_info
                    digest_challenges digest_logons digest_context_hits
                    digest_stale digest_replays digest_denials
                    digest_bad_input digest_user_evictions)],
