@@ -24,7 +24,7 @@
 #include "apr_time.h"
 
 #include "ac_digest.h"
-#include "ac_token.h"
+#include "ac_mac.h"
 
 #define AC_DIGEST_KEY_LEN     32
 #define AC_DIGEST_NONCE_LEN   32    /* base64url of 8 + 16 bytes */

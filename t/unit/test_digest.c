@@ -11,7 +11,7 @@
 #include "apr_strings.h"
 #include "ac_digest.h"
 #include "ac_digest_ctx.h"
-#include "ac_token.h"
+#include "ac_mac.h"
 
 #define MUFASA_NONCE  "7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v"
 #define MUFASA_CNONCE "f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ"
