@@ -551,22 +551,6 @@ void ac_digest_h_free(ac_digest_h_state *st)
     }
 }
 
-apr_status_t ac_digest_ha1(ac_digest_alg_e alg, int sess, const char *user,
-                           const char *realm, const char *password,
-                           const char *nonce, const char *cnonce,
-                           char *hex_out)
-{
-    const char *a1[3] = { user, realm, password };
-    char ha1[AC_DIGEST_HEX_MAX + 1];
-    apr_status_t rv = h_join(NULL, alg, a1, 3, sess ? ha1 : hex_out);
-
-    if (rv != APR_SUCCESS || !sess)
-        return rv;
-    rv = ac_digest_ha1_sess(alg, ha1, nonce, cnonce, hex_out);
-    OPENSSL_cleanse(ha1, sizeof(ha1));
-    return rv;
-}
-
 apr_status_t ac_digest_ha1_sess(ac_digest_alg_e alg, const char *ha1_hex,
                                 const char *nonce, const char *cnonce,
                                 char *hex_out)

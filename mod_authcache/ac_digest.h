@@ -103,15 +103,6 @@ apr_status_t ac_digest_h_add(ac_digest_h_state *st, const void *data,
 apr_status_t ac_digest_h_finish(ac_digest_h_state *st, char *hex_out);
 void ac_digest_h_free(ac_digest_h_state *st);
 
-/*
- * H(A1) = H(user ":" realm ":" password); with sess, then
- * H(H(A1) ":" nonce ":" cnonce) (nonce and cnonce are only read then).
- */
-apr_status_t ac_digest_ha1(ac_digest_alg_e alg, int sess, const char *user,
-                           const char *realm, const char *password,
-                           const char *nonce, const char *cnonce,
-                           char *hex_out);
-
 /* H(ha1_hex ":" nonce ":" cnonce): the -sess H(A1) from the plain one. */
 apr_status_t ac_digest_ha1_sess(ac_digest_alg_e alg, const char *ha1_hex,
                                 const char *nonce, const char *cnonce,

@@ -76,15 +76,3 @@ apr_status_t ac_name_split(const char *name, apr_size_t len,
     }
     return APR_SUCCESS;
 }
-
-const char *ac_name_form_str(ac_name_form_e form)
-{
-    switch (form) {
-    case AC_NAME_DOWNLEVEL:
-        return "down-level";
-    case AC_NAME_UPN:
-        return "upn";
-    default:
-        return "plain";
-    }
-}

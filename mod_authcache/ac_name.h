@@ -40,7 +40,4 @@ apr_status_t ac_name_split(const char *name, apr_size_t len,
                            const char *default_domain, ac_name_t *out,
                            const char **why);
 
-/* "plain", "down-level" or "upn", for log lines. */
-const char *ac_name_form_str(ac_name_form_e form);
-
 #endif /* AC_NAME_H */

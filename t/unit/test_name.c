@@ -4,6 +4,12 @@
 #include "tap.h"
 #include "ac_name.h"
 
+static const char *ac_name_form_str(ac_name_form_e form)
+{
+    return form == AC_NAME_DOWNLEVEL ? "down-level"
+         : form == AC_NAME_UPN ? "upn" : "plain";
+}
+
 static char buf[1024];
 
 /* "domain|user|form" for a name that splits, or "refused" */
