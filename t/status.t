@@ -165,7 +165,10 @@ like($html, qr{Store fill: <b>\Q${\ sprintf('%.1f%%', 100 * $used / ($used + $fr
 # a full store: evictions show in the metrics and on the page
 my $dir = tempdir(CLEANUP => 1);
 my $port = free_port();
-my $users = users_file('digest-users');
+# 300 users: one user's logons would only replace each other
+# (AuthCacheDigestMaxContexts), never fill the store
+my $users = write_digest_file('digest-many', 'digest@test',
+                              map { ("m$_" => "pw-$_") } 1 .. 300);
 side_conf("$dir/small", "Listen 127.0.0.1:$port",
     'AuthCacheSOCache authcache:(65536)',
     '<Location />', 'AuthType Digest', 'AuthName "digest@test"',
@@ -181,10 +184,10 @@ my $ua = LWP::UserAgent->new(timeout => 10);
 my $before = scrape('openmetrics', $small);
 is($before->{v}{authcache_store_evictions_total}, 0, 'no evictions at first');
 my $ok = 0;
-for (1 .. 300) {   # about 1.5 times what the store holds
+for my $n (1 .. 300) {   # about 1.5 times what the store holds
     my ($ch) = digest_challenges($ua->get("$small/"));
     $ok += $ua->get("$small/", Authorization => digest_authorization(
-        %dora, uri => '/', challenge => $ch))->code == 200;
+        user => "m$n", password => "pw-$n", uri => '/', challenge => $ch))->code == 200;
 }
 is($ok, 300, '300 Digest logons, each a new context');
 $after = scrape('openmetrics', $small);
