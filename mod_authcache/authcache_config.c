@@ -274,23 +274,40 @@ static const char *set_ntlm_proxy_addresses(cmd_parms *cmd, void *dconf,
     return NULL;
 }
 
-static const char *set_ntlm_user_format(cmd_parms *cmd, void *dconf,
-                                        const char *arg)
-{
-    authcache_dir_config_rec *conf = dconf;
 
-    if (!strcasecmp(arg, "down-level"))
-        conf->ntlm_user_format = AUTHCACHE_USER_DOWNLEVEL;
-    else if (!strcasecmp(arg, "upn"))
-        conf->ntlm_user_format = AUTHCACHE_USER_UPN;
-    else if (!strcasecmp(arg, "user"))
-        conf->ntlm_user_format = AUTHCACHE_USER_BARE;
-    else
-        return apr_psprintf(cmd->pool, "AuthNTLMUserFormat: '%s' is not "
-                            "one of down-level (DOMAIN\\user), upn "
-                            "(user@DOMAIN), user", arg);
-    conf->ntlm_user_format_set = 1;
-    return NULL;
+/* A directive of keywords: its int field, its _set flag, its words. */
+typedef struct {
+    apr_size_t field, set;        /* offsets in authcache_dir_config_rec */
+    const char *const words[4];   /* NULL-terminated; a word's value is
+                                   * its index */
+    const char *expected;         /* for the error */
+} keyword_slot;
+
+#define KEYWORD_SLOT(f, expected, ...)                                    \
+    static keyword_slot f##_slot = {  /* not const: cmd_data is void * */ \
+        APR_OFFSETOF(authcache_dir_config_rec, f),                        \
+        APR_OFFSETOF(authcache_dir_config_rec, f##_set),                  \
+        { __VA_ARGS__, NULL }, expected }
+/* in the order of authcache_user_format_e and ac_ntlm_cb_e */
+KEYWORD_SLOT(ntlm_user_format, "one of down-level (DOMAIN\\user), upn "
+             "(user@DOMAIN), user", "down-level", "upn", "user");
+KEYWORD_SLOT(ntlm_channel_binding, "Off, Allow or Require", "Off", "Allow",
+             "Require");
+
+static const char *set_keyword(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    const keyword_slot *slot = cmd->info;
+    char *conf = dconf;
+    int i;
+
+    for (i = 0; slot->words[i]; i++)
+        if (!strcasecmp(arg, slot->words[i])) {
+            *(int *)(conf + slot->field) = i;
+            conf[slot->set] = 1;
+            return NULL;
+        }
+    return apr_psprintf(cmd->pool, "%s: '%s' is not %s", cmd->cmd->name, arg,
+                        slot->expected);
 }
 
 /* On|Off directives whose field has a _set flag */
@@ -307,23 +324,6 @@ AUTHCACHE_FLAG_SETTER(set_ntlm_no_cache, ntlm_no_cache)
 AUTHCACHE_FLAG_SETTER(set_ntlm_reject_cached, ntlm_reject_cached)
 AUTHCACHE_FLAG_SETTER(set_ntlm_require_mic, ntlm_require_mic)
 
-static const char *set_ntlm_channel_binding(cmd_parms *cmd, void *dconf,
-                                            const char *arg)
-{
-    authcache_dir_config_rec *conf = dconf;
-
-    if (!strcasecmp(arg, "Off"))
-        conf->ntlm_channel_binding = AC_NTLM_CB_OFF;
-    else if (!strcasecmp(arg, "Allow"))
-        conf->ntlm_channel_binding = AC_NTLM_CB_ALLOW;
-    else if (!strcasecmp(arg, "Require"))
-        conf->ntlm_channel_binding = AC_NTLM_CB_REQUIRE;
-    else
-        return apr_psprintf(cmd->pool, "AuthNTLMChannelBinding: '%s' is "
-                            "not Off, Allow or Require", arg);
-    conf->ntlm_channel_binding_set = 1;
-    return NULL;
-}
 
 /* service/host[:port]: something on both sides of a '/', no blanks */
 static int looks_like_spn(const char *s)
@@ -570,14 +570,15 @@ const command_rec authcache_cmds[] = {
         NULL, OR_AUTHCFG, "On: answer requests that would be served from "
         "the connection's cached NTLM credential with 401, so the client "
         "authenticates again (default Off)"),
-    AP_INIT_TAKE1("AuthNTLMUserFormat", set_ntlm_user_format, NULL,
+    AP_INIT_TAKE1("AuthNTLMUserFormat", set_keyword, &ntlm_user_format_slot,
         OR_AUTHCFG, "How NTLM users appear in REMOTE_USER: down-level "
         "(DOMAIN\\user, default), upn (user@DOMAIN) or user"),
     AP_INIT_TAKE1("AuthNTLMHandshakeTimeout", set_seconds,
         &ntlm_handshake_timeout_slot, OR_AUTHCFG,
         "Seconds a client has to answer an NTLM "
         "challenge on its connection (default 60)"),
-    AP_INIT_TAKE1("AuthNTLMChannelBinding", set_ntlm_channel_binding, NULL,
+    AP_INIT_TAKE1("AuthNTLMChannelBinding", set_keyword,
+        &ntlm_channel_binding_slot,
         OR_AUTHCFG, "NTLM channel bindings to this TLS connection "
         "(Extended Protection): Off, Allow (a wrong one is refused, none "
         "accepted; default) or Require"),
