@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # sourced: its arrays are used by the caller
 # Sourced by build/test, build/demo and .ci/run: installs missing Debian
 # packages when root, otherwise says which sudo command to run.
 
@@ -8,7 +9,7 @@ BUILD_PACKAGES=(gcc make autoconf pkg-config apache2 apache2-dev apache2-utils
 TEST_PACKAGES=(libapache2-mod-perl2 libwww-perl perl util-linux redis-server
                libauthen-ntlm-perl python3 python3-requests-ntlm
                libwbclient-dev samba winbind samba-dsdb-modules
-               python3-requests php8.2-fpm python3-prometheus-client
+               python3-requests php8.2-fpm python3-prometheus-client shellcheck
                openssl libio-socket-ssl-perl liblwp-protocol-https-perl)
 # What build/package needs to build the Debian package (dh_apache2 is in
 # apache2-dev).
