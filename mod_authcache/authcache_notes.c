@@ -136,7 +136,10 @@ static int notes_fixups(request_rec *r)
     for (e = earlier(r); e; e = earlier(e)) {
         q = ap_get_module_config(e->request_config, &authcache_module);
         if (q && q->source) {
-            if (q->r_user && !strcmp(q->r_user, r->user))
+            /* the same user in the same scope: httpd passed the decision
+             * on (another module's logon elsewhere is not ours) */
+            if (q->r_user && !strcmp(q->r_user, r->user)
+                && !strcmp(q->granted_scope, authcache_scope(r)))
                 notes_apply(r, q);
             break;
         }
