@@ -496,57 +496,86 @@ apr_status_t ac_digest_roster_key(ac_mac_t *m, const char *realm,
     return rv;
 }
 
-apr_size_t ac_digest_roster_encode(const ac_digest_roster_t *ro,
-                                   unsigned char *out)
+static unsigned char *put_entries(unsigned char *out, unsigned int n,
+                                  const unsigned char (*op)[16],
+                                  const apr_time_t *t)
 {
     unsigned int i;
 
+    for (i = 0; i < n; i++, out += 24) {
+        memcpy(out, op[i], 16);
+        put_be(out + 16, (apr_uint64_t)t[i], 8);
+    }
+    return out;
+}
+
+static const unsigned char *get_entries(const unsigned char *in,
+                                        unsigned int n,
+                                        unsigned char (*op)[16],
+                                        apr_time_t *t)
+{
+    unsigned int i;
+
+    for (i = 0; i < n; i++, in += 24) {
+        memcpy(op[i], in, 16);
+        t[i] = (apr_time_t)get_be(in + 16, 8);
+    }
+    return in;
+}
+
+apr_size_t ac_digest_roster_encode(const ac_digest_roster_t *ro,
+                                   unsigned char *out)
+{
     out[0] = AC_DIGEST_ROSTER_VERSION;
     out[1] = (unsigned char)ro->n;
-    for (i = 0; i < ro->n; i++) {
-        memcpy(out + 2 + 24 * i, ro->opaque[i], 16);
-        put_be(out + 2 + 24 * i + 16, (apr_uint64_t)ro->expires[i], 8);
-    }
-    return AC_DIGEST_ROSTER_LEN(ro->n);
+    out[2] = (unsigned char)ro->nd;
+    put_entries(put_entries(out + 3, ro->n, ro->opaque, ro->expires), ro->nd,
+                ro->dropped, ro->until);
+    return AC_DIGEST_ROSTER_LEN(ro->n, ro->nd);
 }
 
 apr_status_t ac_digest_roster_decode(const unsigned char *in, apr_size_t len,
                                      ac_digest_roster_t *ro)
 {
-    unsigned int i;
-
-    if (len < 2 || in[0] != AC_DIGEST_ROSTER_VERSION
-        || in[1] > AC_DIGEST_ROSTER_MAX || len != AC_DIGEST_ROSTER_LEN(in[1]))
+    if (len < 3 || in[0] != AC_DIGEST_ROSTER_VERSION
+        || in[1] > AC_DIGEST_ROSTER_MAX || in[2] > AC_DIGEST_ROSTER_MAX
+        || len != AC_DIGEST_ROSTER_LEN(in[1], in[2]))
         return APR_EINVAL;
     ro->n = in[1];
-    for (i = 0; i < ro->n; i++) {
-        memcpy(ro->opaque[i], in + 2 + 24 * i, 16);
-        ro->expires[i] = (apr_time_t)get_be(in + 2 + 24 * i + 16, 8);
-    }
+    ro->nd = in[2];
+    get_entries(get_entries(in + 3, ro->n, ro->opaque, ro->expires), ro->nd,
+                ro->dropped, ro->until);
     return APR_SUCCESS;
 }
 
-static void roster_drop(ac_digest_roster_t *ro, unsigned int i)
+/* entry i of a list of *n goes; the rest keep their order */
+static void entry_drop(unsigned int *n, unsigned char (*op)[16],
+                       apr_time_t *t, unsigned int i)
 {
-    ro->n--;
-    memmove(ro->opaque[i], ro->opaque[i + 1], 16 * (ro->n - i));
-    memmove(&ro->expires[i], &ro->expires[i + 1],
-            sizeof(ro->expires[0]) * (ro->n - i));
+    (*n)--;
+    memmove(op[i], op[i + 1], 16 * (*n - i));
+    memmove(&t[i], &t[i + 1], sizeof(t[0]) * (*n - i));
 }
 
 int ac_digest_roster_add(ac_digest_roster_t *ro,
                          const unsigned char opaque[16], apr_time_t expires,
                          apr_time_t now, unsigned int max,
+                         apr_interval_time_t remember,
                          unsigned char evicted[16])
 {
-    unsigned int i, first = 0;
+    unsigned int i, first;
     int out = 0;
 
     if (max < 1 || max > AC_DIGEST_ROSTER_MAX)
         max = AC_DIGEST_ROSTER_MAX;
     for (i = 0; i < ro->n;)
         if (ro->expires[i] <= now || !memcmp(ro->opaque[i], opaque, 16))
-            roster_drop(ro, i);
+            entry_drop(&ro->n, ro->opaque, ro->expires, i);
+        else
+            i++;
+    for (i = 0; i < ro->nd;)
+        if (ro->until[i] <= now)
+            entry_drop(&ro->nd, ro->dropped, ro->until, i);
         else
             i++;
     while (ro->n >= max) {
@@ -554,10 +583,25 @@ int ac_digest_roster_add(ac_digest_roster_t *ro,
             if (ro->expires[i] < ro->expires[first])
                 first = i;
         memcpy(evicted, ro->opaque[first], 16);
-        roster_drop(ro, first);
+        entry_drop(&ro->n, ro->opaque, ro->expires, first);
+        if (ro->nd == AC_DIGEST_ROSTER_MAX)
+            entry_drop(&ro->nd, ro->dropped, ro->until, 0);
+        memcpy(ro->dropped[ro->nd], evicted, 16);
+        ro->until[ro->nd++] = now + remember;
         out = 1;    /* max only shrinks by configuration: one at a time */
     }
     memcpy(ro->opaque[ro->n], opaque, 16);
     ro->expires[ro->n++] = expires;
     return out;
+}
+
+int ac_digest_roster_dropped(const ac_digest_roster_t *ro,
+                             const unsigned char opaque[16], apr_time_t now)
+{
+    unsigned int i;
+
+    for (i = 0; i < ro->nd; i++)
+        if (ro->until[i] > now && !memcmp(ro->dropped[i], opaque, 16))
+            return 1;
+    return 0;
 }

@@ -180,36 +180,49 @@ apr_status_t ac_digest_roster_key(ac_mac_t *m, const char *realm,
 /*
  * A user's roster: the opaques of the contexts they hold, with their
  * expiry, so that one account holds at most a bounded number and cannot
- * push everyone else's out of the store by logging on again and again.
- * Encoded: version 1, count 1, then per entry the opaque's 16 bytes and
- * the expiry (8, big-endian microseconds).
+ * push everyone else's out of the store by logging on again and again;
+ * and the opaques of contexts it dropped recently, so that a captured
+ * first answer (nc 1) to a dropped context cannot log on again while its
+ * nonce is young enough for a first use.
+ * Encoded: version 2, live count 1, dropped count 1, then per entry the
+ * opaque's 16 bytes and a time (8, big-endian microseconds): the expiry
+ * of a live one, until when a dropped one is remembered.
  */
 #define AC_DIGEST_ROSTER_MAX 64
-#define AC_DIGEST_ROSTER_VERSION 1
-#define AC_DIGEST_ROSTER_LEN(n) (2 + (apr_size_t)(n) * 24)
+#define AC_DIGEST_ROSTER_VERSION 2
+#define AC_DIGEST_ROSTER_LEN(n, nd) (3 + ((apr_size_t)(n) + (nd)) * 24)
 
 typedef struct {
-    unsigned int n;
+    unsigned int n;                       /* live contexts */
     unsigned char opaque[AC_DIGEST_ROSTER_MAX][16];
     apr_time_t expires[AC_DIGEST_ROSTER_MAX];
+    unsigned int nd;                      /* dropped ones, oldest first */
+    unsigned char dropped[AC_DIGEST_ROSTER_MAX][16];
+    apr_time_t until[AC_DIGEST_ROSTER_MAX];
 } ac_digest_roster_t;
 
-/* out holds AC_DIGEST_ROSTER_LEN(ro->n) bytes; returns that length */
+/* out holds AC_DIGEST_ROSTER_LEN(ro->n, ro->nd) bytes; returns that */
 apr_size_t ac_digest_roster_encode(const ac_digest_roster_t *ro,
                                    unsigned char *out);
 /* APR_EINVAL for another version, a count over the maximum or a length
- * that does not match it */
+ * that does not match the counts */
 apr_status_t ac_digest_roster_decode(const unsigned char *in, apr_size_t len,
                                      ac_digest_roster_t *ro);
 /*
- * Adds a context to the roster, after dropping expired entries. When max
- * (1 to AC_DIGEST_ROSTER_MAX) are live already, the one expiring first
- * makes room: its opaque is copied to evicted and 1 returned (the caller
- * removes that context and its window), else 0.
+ * Adds a context to the roster, after forgetting expired entries. When
+ * max (1 to AC_DIGEST_ROSTER_MAX) are live already, the one expiring
+ * first makes room: its opaque is copied to evicted, remembered as
+ * dropped until now + remember, and 1 returned (the caller removes that
+ * context), else 0. When AC_DIGEST_ROSTER_MAX are remembered, the oldest
+ * is forgotten.
  */
 int ac_digest_roster_add(ac_digest_roster_t *ro,
                          const unsigned char opaque[16], apr_time_t expires,
                          apr_time_t now, unsigned int max,
+                         apr_interval_time_t remember,
                          unsigned char evicted[16]);
+/* 1 when opaque was dropped and is still remembered at now */
+int ac_digest_roster_dropped(const ac_digest_roster_t *ro,
+                             const unsigned char opaque[16], apr_time_t now);
 
 #endif /* AC_DIGEST_CTX_H */

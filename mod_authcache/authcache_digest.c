@@ -34,13 +34,6 @@
 
 APLOG_USE_MODULE(authcache);
 
-/*
- * Without a stored context only the first answer to a challenge is taken
- * (nc 1, nonce this young): a context the store evicted cannot be
- * rebuilt from a replayed request.
- */
-#define DIGEST_FIRST_USE_WINDOW apr_time_from_sec(60)
-
 /* What a phase says: go on, or answer with this status. */
 #define DIGEST_NEXT (-1)
 
@@ -294,7 +287,7 @@ static int digest_resolve(authcache_digest_req *q)
         const char *dummy;
 
         ac_digest_nonce_check(q->k->mac, d->realm, d->opaque, d->nonce,
-                              q->now, DIGEST_FIRST_USE_WINDOW, &old, &dummy);
+                              q->now, AUTHCACHE_DIGEST_FIRST_USE, &old, &dummy);
     }
     if (d->nc != 1 || old) {
         /* a lost (evicted, expired) context, or a replay of one */

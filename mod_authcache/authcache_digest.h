@@ -15,6 +15,17 @@
 #define AUTHCACHE_DIGEST_HEX_MAX 129   /* SHA-512-256 hex and NUL, rounded */
 
 /*
+ * Without a stored context only the first answer to a challenge is taken
+ * (nc 1, nonce this young): a context the store evicted cannot be
+ * rebuilt from a replayed request. A context its user's roster dropped
+ * is remembered for this long plus a nonce's possible lead, so that its
+ * captured first answer cannot log on again either.
+ */
+#define AUTHCACHE_DIGEST_FIRST_USE apr_time_from_sec(60)
+#define AUTHCACHE_DIGEST_DROPPED_REMEMBERED \
+    (AUTHCACHE_DIGEST_FIRST_USE + apr_time_from_sec(AC_DIGEST_FUTURE_SKEW))
+
+/*
  * Per connection: the keys (nonces are MACed with the connection's
  * secret-keyed MAC context, contexts sealed with a key derived from the
  * secret once), the context this connection opened last, and the last

@@ -110,32 +110,42 @@ static apr_status_t window_accept(authcache_digest_req *q, int *lost,
     return APR_SUCCESS;
 }
 
+/* The user's roster (empty when there is none or it does not read). */
+static void roster_get(authcache_digest_req *q,
+                       const unsigned char rkey[AC_DIGEST_STORE_KEY_LEN],
+                       ac_digest_roster_t *ro)
+{
+    unsigned char buf[AC_DIGEST_ROSTER_LEN(AC_DIGEST_ROSTER_MAX,
+                                           AC_DIGEST_ROSTER_MAX) + 1];
+    unsigned int blen = sizeof(buf);
+
+    if (authcache_store_get_raw(q->r, rkey, AC_DIGEST_STORE_KEY_LEN, buf,
+                                &blen) != APR_SUCCESS
+        || ac_digest_roster_decode(buf, blen, ro) != APR_SUCCESS)
+        memset(ro, 0, sizeof(*ro));
+}
+
 /*
  * The user's roster gains this context; past AuthCacheDigestMaxContexts
- * the one of theirs expiring first goes, with its window.
+ * the one expiring first goes, with its window; the roster remembers it
+ * for AUTHCACHE_DIGEST_DROPPED_REMEMBERED, so that its captured first
+ * answer is not taken for a new logon.
  */
-static void roster_enter(authcache_digest_req *q)
+static void roster_enter(authcache_digest_req *q,
+                         const unsigned char rkey[AC_DIGEST_STORE_KEY_LEN],
+                         ac_digest_roster_t *ro)
 {
-    unsigned char rkey[AC_DIGEST_STORE_KEY_LEN], opq[16], gone[16];
-    unsigned char buf[AC_DIGEST_ROSTER_LEN(AC_DIGEST_ROSTER_MAX) + 1];
-    unsigned char key[AC_DIGEST_STORE_KEY_LEN];
-    unsigned int blen = sizeof(buf);
-    ac_digest_roster_t ro;
+    unsigned char buf[AC_DIGEST_ROSTER_LEN(AC_DIGEST_ROSTER_MAX,
+                                           AC_DIGEST_ROSTER_MAX)];
+    unsigned char key[AC_DIGEST_STORE_KEY_LEN], gone[16];
+    unsigned int blen;
 
-    if (ac_digest_roster_key(q->k->mac, q->fresh.realm, q->fresh.user, rkey)
-        != APR_SUCCESS || ac_digest_store_key(q->d.opaque, 'D', key)
-        != APR_SUCCESS)
+    if (ac_digest_store_key(q->d.opaque, 'D', key) != APR_SUCCESS)
         return;
-    memcpy(opq, key, sizeof(opq));
-    if (authcache_store_get_raw(q->r, rkey, sizeof(rkey), buf, &blen)
-        != APR_SUCCESS || ac_digest_roster_decode(buf, blen, &ro)
-        != APR_SUCCESS)
-        ro.n = 0;
-    if (ac_digest_roster_add(&ro, opq, q->fresh.expires, q->now,
+    if (ac_digest_roster_add(ro, key, q->fresh.expires, q->now,
                              (unsigned int)q->conf->digest_max_contexts,
-                             gone)) {
+                             AUTHCACHE_DIGEST_DROPPED_REMEMBERED, gone)) {
         memcpy(key, gone, sizeof(gone));
-        key[AC_DIGEST_STORE_KEY_LEN - 1] = 'D';
         authcache_store_remove_raw(q->r, key, sizeof(key));
         key[AC_DIGEST_STORE_KEY_LEN - 1] = 'W';
         authcache_store_remove_raw(q->r, key, sizeof(key));
@@ -145,15 +155,17 @@ static void roster_enter(authcache_digest_req *q)
                       "Digest contexts: the oldest is dropped",
                       q->fresh.user, q->conf->digest_max_contexts);
     }
-    blen = (unsigned int)ac_digest_roster_encode(&ro, buf);
-    if (authcache_store_put_raw(q->r, rkey, sizeof(rkey),
+    blen = (unsigned int)ac_digest_roster_encode(ro, buf);
+    if (authcache_store_put_raw(q->r, rkey, AC_DIGEST_STORE_KEY_LEN,
                                 q->now + q->conf->digest_context_ttl, buf,
                                 blen) != APR_SUCCESS)
         authcache_count(AUTHCACHE_C_store_errors);
 }
 
 /* After a logon: the context sealed into the store under its opaque. */
-static void context_put(authcache_digest_req *q)
+static void context_put(authcache_digest_req *q,
+                        const unsigned char rkey[AC_DIGEST_STORE_KEY_LEN],
+                        ac_digest_roster_t *ro)
 {
     unsigned char iv[AC_DIGEST_IV_LEN], key[AC_DIGEST_STORE_KEY_LEN];
     unsigned char *sealed;
@@ -173,7 +185,7 @@ static void context_put(authcache_digest_req *q)
         authcache_count(AUTHCACHE_C_store_errors);
         return;
     }
-    roster_enter(q);
+    roster_enter(q, rkey, ro);
 }
 
 apr_status_t authcache_digest_commit(authcache_digest_req *q, int *lost,
@@ -181,12 +193,32 @@ apr_status_t authcache_digest_commit(authcache_digest_req *q, int *lost,
 {
     apr_status_t rv;
 
+    unsigned char rkey[AC_DIGEST_STORE_KEY_LEN], opq[AC_DIGEST_STORE_KEY_LEN];
+    ac_digest_roster_t *ro = NULL;
+
     *lost = 0;
+    if (!q->cached) {
+        ro = apr_palloc(q->r->pool, sizeof(*ro));
+        if (ac_digest_roster_key(q->k->mac, q->fresh.realm, q->fresh.user,
+                                 rkey) != APR_SUCCESS
+            || ac_digest_store_key(q->d.opaque, 'D', opq) != APR_SUCCESS)
+            return APR_EGENERAL;
+    }
     if (authcache_store_lock(q->r) != APR_SUCCESS)
         return APR_EGENERAL;
+    if (ro) {
+        roster_get(q, rkey, ro);
+        if (ac_digest_roster_dropped(ro, opq, q->now)) {
+            /* a first answer to a context its user's roster dropped */
+            authcache_store_unlock(q->r);
+            *lost = 1;
+            *why = "its context was dropped (AuthCacheDigestMaxContexts)";
+            return APR_EINVAL;
+        }
+    }
     rv = window_accept(q, lost, why);
-    if (rv == APR_SUCCESS && !q->cached)
-        context_put(q);
+    if (rv == APR_SUCCESS && ro)
+        context_put(q, rkey, ro);
     authcache_store_unlock(q->r);
     return rv;
 }

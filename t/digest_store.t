@@ -15,7 +15,7 @@ use LWP::UserAgent ();
 use lib 't/lib';
 use AuthCacheTest;
 
-plan tests => 17;
+plan tests => 20;
 
 my $dir = tempdir(CLEANUP => 1);
 my $realm = 'small@test';
@@ -83,7 +83,11 @@ my $victim = digest_authorization(user => 'u61', password => 'pw-61', uri => '/'
                                   challenge => $victim_c);
 is(get('/', $victim)->code, 401, 'a captured nc=1 replayed at once: refused');
 my $before = side_counters()->{digest_user_evictions};
-my @flood = map { (logon('mallory', 'M4llory-d'))[0] } 1 .. 400;
+my ($m_first) = grep { $_->{algorithm} eq 'SHA-256' } digest_challenges(get('/'));
+my $m_capture = digest_authorization(user => 'mallory', password => 'M4llory-d',
+                                     uri => '/', challenge => $m_first);
+is(get('/', $m_capture)->code, 200, "mallory's first logon");
+my @flood = map { (logon('mallory', 'M4llory-d'))[0] } 1 .. 399;
 is(get('/', $victim)->code, 401,
    "after one user's 400 logons the capture is still refused (its window kept)");
 is(get('/', digest_authorization(user => 'u61', password => 'pw-61', uri => '/',
@@ -97,6 +101,15 @@ is(get('/', digest_authorization(user => 'mallory', password => 'M4llory-d', uri
 $res = get('/', digest_authorization(user => 'mallory', password => 'M4llory-d', uri => '/',
                                      challenge => $flood[0], nc => 2));
 is($res->code, 401, '  her oldest is gone');
+# within the roster's memory (64 dropped contexts): the captured first
+# answer to a dropped context does not log on again
+my ($r_first) = grep { $_->{algorithm} eq 'SHA-256' } digest_challenges(get('/'));
+my $r_capture = digest_authorization(user => 'u460', password => 'pw-460',
+                                     uri => '/', challenge => $r_first);
+is(get('/', $r_capture)->code, 200, 'u460 logs on');
+logon(u(460)) for 1 .. 20;   # 16 held: her first context is dropped
+is(get('/', $r_capture)->code, 401,
+   '  and the captured first answer to her dropped context does not log on again');
 
 # 400 more contexts of 400 users: about twice what the store holds
 logon(u($_)) for 61 .. 460;

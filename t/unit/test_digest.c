@@ -837,6 +837,65 @@ static void test_derive(void)
        "other label or other secret: another key");
 }
 
+/* a user's roster: bounded live contexts, dropped ones remembered */
+static void test_roster(void)
+{
+    static ac_digest_roster_t ro, back;
+    unsigned char op[8][16], gone[16];
+    unsigned char buf[AC_DIGEST_ROSTER_LEN(AC_DIGEST_ROSTER_MAX,
+                                           AC_DIGEST_ROSTER_MAX)];
+    apr_time_t now = apr_time_from_sec(1000000);
+    apr_size_t len;
+    int i, evicted = 0;
+
+    memset(&ro, 0, sizeof(ro));
+    for (i = 0; i < 8; i++)
+        memset(op[i], i + 1, 16);
+    for (i = 0; i < 4; i++)
+        evicted += ac_digest_roster_add(&ro, op[i], now + i + 100, now, 4,
+                                        120, gone);
+    ok(ro.n == 4 && !evicted && ro.nd == 0, "four contexts fit a max of 4");
+    ok(ac_digest_roster_add(&ro, op[4], now + 200, now, 4, 120, gone) == 1
+       && !memcmp(gone, op[0], 16) && ro.n == 4,
+       "a fifth drops the one expiring first");
+    ok(ro.nd == 1 && ac_digest_roster_dropped(&ro, op[0], now)
+       && !ac_digest_roster_dropped(&ro, op[1], now),
+       "the dropped one is remembered, a live one is not 'dropped'");
+    ok(!ac_digest_roster_dropped(&ro, op[0], now + 120),
+       "remembered only until now + remember");
+    len = ac_digest_roster_encode(&ro, buf);
+    ok(len == AC_DIGEST_ROSTER_LEN(4, 1)
+       && ac_digest_roster_decode(buf, len, &back) == APR_SUCCESS
+       && back.n == 4 && back.nd == 1 && !memcmp(back.dropped[0], op[0], 16)
+       && back.until[0] == now + 120 && back.expires[3] == now + 200,
+       "roster roundtrip");
+    ok(ac_digest_roster_decode(buf, len - 1, &back) == APR_EINVAL
+       && ac_digest_roster_decode(buf, 2, &back) == APR_EINVAL,
+       "a truncated roster is refused");
+    buf[0] = 1;
+    ok(ac_digest_roster_decode(buf, len, &back) == APR_EINVAL,
+       "another version is refused");
+    buf[0] = AC_DIGEST_ROSTER_VERSION;
+    buf[1] = AC_DIGEST_ROSTER_MAX + 1;
+    ok(ac_digest_roster_decode(buf, len, &back) == APR_EINVAL,
+       "a count over the maximum is refused");
+    ok(ac_digest_roster_add(&ro, op[5], now + 1000, now + 150, 4, 120, gone)
+       == 0 && ro.n == 2 && ro.nd == 0,
+       "expired contexts and old dropped ones are forgotten");
+    ok(ac_digest_roster_add(&ro, op[5], now + 2000, now + 150, 4, 120, gone)
+       == 0 && ro.n == 2, "re-adding an opaque keeps one entry");
+    memset(&ro, 0, sizeof(ro));
+    for (i = 0; i < AC_DIGEST_ROSTER_MAX + 10; i++) {
+        unsigned char o[16];
+
+        memset(o, 0, 16);
+        o[0] = (unsigned char)i;
+        ac_digest_roster_add(&ro, o, now + 100 + i, now, 1, 120, gone);
+    }
+    ok(ro.n == 1 && ro.nd == AC_DIGEST_ROSTER_MAX,
+       "at most AC_DIGEST_ROSTER_MAX dropped ones are remembered");
+}
+
 int main(void)
 {
     apr_initialize();
@@ -845,6 +904,7 @@ int main(void)
     test_rfc_examples();
     test_other_computations();
     test_streamed_hash();
+    test_roster();
     test_parser();
     test_nonces();
     test_nc_window();
