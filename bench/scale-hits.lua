@@ -1,8 +1,5 @@
--- wrk script of the scale bench (bench/harness/scale.py): per call two
--- pipelined GETs, a random even user then a random odd user among
--- u0..u(M-1) (M >= 2, password p<N>), so that consecutive requests on any
--- connection never have the same user and each reads the store.
--- args: M, the path, a seed
+-- wrk script of bench/harness/scale.py, args M PATH SEED: per call two pipelined GETs,
+-- a random even then a random odd user of u0..u(M-1), so no two in a row are alike
 local bit = require("bit")
 local band, rshift = bit.band, bit.rshift
 local sub, byte, concat, random, floor = string.sub, string.byte, table.concat, math.random, math.floor

@@ -5,7 +5,7 @@ of it (hits). wrk runs them interleaved per round."""
 import base64
 import time
 
-from core import PASSWORD, USER, Httpd, Runs, run
+from core import PASSWORD, USER, Httpd, Runs, location, run
 
 # authcache right after static: the pair compared runs back to back, and
 # never right after a bcrypt run (its replies still in flight would eat
@@ -13,24 +13,18 @@ from core import PASSWORD, USER, Httpd, Runs, run
 SCENARIOS = [
     ("static", "static, no auth (baseline)", None),
     ("authcache", "mod_authcache hit (bcrypt file behind it)",
-     "AuthBasicProvider authcache\n  AuthCacheProvider file"),
-    ("file", "mod_authn_file, bcrypt cost 10", "AuthBasicProvider file"),
+     ("AuthBasicProvider authcache", "AuthCacheProvider file")),
+    ("file", "mod_authn_file, bcrypt cost 10", ("AuthBasicProvider file",)),
     ("socache", "mod_authn_socache in front of the bcrypt file",
-     "AuthBasicProvider socache file\n  AuthnCacheProvideFor file"),
+     ("AuthBasicProvider socache file", "AuthnCacheProvideFor file")),
 ]
-LOCATION = """<Location /%s/>
-  AuthType Basic
-  AuthName bench
-  %s
-  AuthUserFile $tmp/users.htpasswd
-  Require valid-user
-</Location>"""
 
 
 def run_bench(h):
     secs, rounds = h.sizes(10, 3)
-    body = "# global in mod_authn_socache: one cache for the whole server\nAuthnCacheSOCache shmcb\n"
-    body += "\n".join(LOCATION % (s, d) for s, _, d in SCENARIOS if d)
+    body = "# mod_authn_socache's cache is global\nAuthnCacheSOCache shmcb\n"
+    body += "".join(location(s, "AuthType Basic", "AuthName bench", "AuthUserFile $tmp/users.htpasswd", *d)
+                    for s, _, d in SCENARIOS[1:])
     mods = "authn_core authn_file authn_socache authz_core authz_user auth_basic socache_shmcb"
     auth = "Authorization: Basic " + base64.b64encode(("%s:%s" % (USER, PASSWORD)).encode()).decode()
     runs = Runs()
@@ -39,7 +33,7 @@ def run_bench(h):
         run(["htpasswd", "-B", "-C", "10", "-bc", pw, USER, PASSWORD])
         srv.start()
         # warm-up: fills both caches, and auth is really enforced
-        for s, _, d in SCENARIOS[1:]:
+        for s, _, _ in SCENARIOS[1:]:
             srv.expect("/%s/small.txt" % s, 401)
             srv.expect("/%s/small.txt" % s, 200, "-u", "%s:%s" % (USER, PASSWORD))
         c0 = srv.counters()
@@ -53,13 +47,12 @@ def run_bench(h):
                     time.sleep(2)
         c1 = srv.counters()
     calls, hits = (c1[k] - c0[k] for k in ("backend_calls", "basic_hits"))
-    rows = [runs.row("basic", s, label, "static", "wrk") for s, label, _ in SCENARIOS]
-    details = [
-        "- wrk -t1 -c8 --latency, %ds per run (bcrypt runs at least 3 s), %d round(s); password file bcrypt cost 10" % (secs, rounds),
-        "- mod_authcache during its runs: backend_calls +%d (0: no hit reached bcrypt), basic_hits +%d for %d requests completed by wrk" % (
-            calls, hits, runs.total("authcache", "requests")),
-        "- mod_authn_socache caches the hash the file gave it, so each of its hits still runs bcrypt: file and socache are expected to be equally slow",
-    ]
-    return dict(rows=rows, details=details, targets={
-        "basic_hit_vs_static": runs.target("authcache", "static", "backend_calls during the hit runs: %d" % calls)},
-        data=dict(backend_calls=calls, basic_hits=hits))
+    details = ["- wrk -t1 -c8 --latency, %ds per run (bcrypt runs 3 s at least), %d round(s); bcrypt cost 10" % (
+        secs, rounds), "- mod_authcache during its runs: backend_calls +%d (0: no hit reached bcrypt), basic_hits "
+        "+%d for %d requests completed by wrk" % (calls, hits, runs.total("authcache", "requests")),
+        "- mod_authn_socache caches the hash the file gave it, so each of its hits still runs bcrypt: file and "
+        "socache are expected to be equally slow"]
+    return dict(rows=[runs.row("basic", s, label, "static", "wrk") for s, label, _ in SCENARIOS], details=details,
+                targets={"basic_hit_vs_static": runs.target("authcache", "static", "backend_calls in the hit runs: %d"
+                                                            % calls)},
+                data=dict(backend_calls=calls, basic_hits=hits))

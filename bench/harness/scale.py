@@ -1,42 +1,26 @@
-"""Scale of the Basic cache: does a store lookup cost the same with a
-million users cached as with one? One httpd: /static/ (baseline) and
-/scale/ (AuthBasicProvider authcache over the load-test provider of
-bench/authn_bench/mod_authn_bench.c, which grants u<N> with p<N> at once,
-so only mod_authcache's own work is measured), the store authcache:(SIZE)
-(the module's own) or, with --store shmcb, shmcb:scale(SIZE). For each N:
-fill (one request per new user, bench/authn_bench/scale-fill.c, checked
-against the counters and the store's figures), then rounds of /static/ and
-/scale/ back to back, wrk with bench/scale-hits.lua: two pipelined GETs
-per call, a random even then a random odd user among the N, so no request
-is served from its connection's last token and each reads the store
-(checked: store hits = basic_hits, no backend call, no store miss)."""
+"""Scale of the Basic cache: does a lookup cost the same with a million
+users cached as with one? /static/ and /scale/ (mod_authcache over the
+load-test provider bench/authn_bench/mod_authn_bench.c: u<N> gets in with
+p<N> at once) in one httpd with the store authcache:(SIZE) or shmcb. Per N:
+fill (one request per new user, bench/authn_bench/scale-fill.c), then
+rounds of /static/ and /scale/ back to back, wrk with bench/scale-hits.lua:
+no request has the user of the one before it, so each reads the store."""
 import os
 import re
 import time
 
-from core import ROOT, BenchError, Httpd, Runs, fmt_bytes, fmt_us, result_line, run, say
+from core import ROOT, BenchError, Httpd, Runs, fmt_bytes, location, result_line, run, say
 
-# 256 MiB holds 2,031,614 Basic entries (32-byte key, 60-byte token) in
-# authcache: 2^21 buckets of 4 bytes, then 64-byte chunks, 2 an entry; in
-# shmcb 256 subcaches of 11,397 index slots, 8,424 entries' data each,
-# against 3,900 +- 62 expected at 1M. Pages no entry touches never become
-# resident.
+# 256 MiB (--store-size) holds 2,031,614 Basic entries in authcache; in shmcb
+# 8,424 a subcache where 3,900 +- 62 are expected at 1M
 SHMCB_ROWS = dict(shm=r"shared memory: <b>(\d+)", entries=r"current entries: <b>(\d+)",
                   subcaches=r"subcaches: <b>(\d+)", indexes=r"indexes per subcache: <b>(\d+)",
                   stores=r"stored since starting: <b>(\d+)", evicted=r"scrolled out of the cache: <b>(\d+)",
                   hits=r"retrieves since starting: <b>(\d+)",
                   misses=r"retrieves since starting: <b>\d+</b> hit, <b>(\d+)")
-BODY = """# server-wide: the one store of every location
-AuthCacheSOCache %s
-<Location /scale/>
-  AuthType Basic
-  AuthName scale
-  AuthBasicProvider authcache
-  AuthCacheProvider bench
-  # no entry may expire during the run
-  AuthCacheBasicTTL 86400
-  Require valid-user
-</Location>"""
+# no entry may expire during the run
+BODY = "AuthCacheSOCache %s\n" + location("scale", "AuthType Basic", "AuthName scale", "AuthBasicProvider authcache",
+                                          "AuthCacheProvider bench", "AuthCacheBasicTTL 86400")
 
 
 def users(n):
@@ -50,7 +34,7 @@ class Scale:
         self.ns = a.sizes or ([1, 1000, 10000] if a.smoke else [1, 10000, 100000, 1000000])
         self.fill = h.cc("authn_bench/scale-fill.c", "-pthread")
         so = (("authn_bench_module", h.apxs_module("authn_bench/mod_authn_bench.c")),)
-        mods = ["authn_core", "authz_core", "authz_user", "auth_basic"] + (["socache_shmcb"] if self.kind == "shmcb" else [])
+        mods = ["authn_core", "authz_core", "authz_user", "auth_basic"] + ["socache_shmcb"] * (self.kind == "shmcb")
         self.srv = Httpd(h, mods, BODY % self.spec, ["static", "scale"], so=so)
         self.filled, self.per_n, self.runs = 0, {}, Runs()
 
@@ -130,7 +114,7 @@ class Scale:
             raise BenchError("warm-up: refusals stored entries, or the store is not %s" % self.spec)
         self.cap, self.st = self.capacity(st), st
         if self.cap < users(self.ns[-1]):
-            raise BenchError("the store holds at most %d Basic entries, fewer than %d (--store-size)" % (self.cap, self.ns[-1]))
+            raise BenchError("the store holds %d Basic entries, fewer than %d (--store-size)" % (self.cap, self.ns[-1]))
         h.wrk(srv.url("/static/small.txt"), 1)   # every child has served something
         self.mem0 = srv.memory()
         for n in self.ns:
@@ -146,54 +130,69 @@ class Scale:
         ratio = {n: runs.ratio("N%d" % n, "static-N%d" % n) for n in ns}
         rows, table = [], []
         for n in ns:
-            rows.append(dict(runs.row("scale", "static-N%d" % n, "static, same wrk script (N=%d)" % n,
-                                      "static-N%d" % n, "wrk (Lua, pipelined pairs)"), ratio_to="static"))
-            rows.append(dict(runs.row("scale", "N%d" % n, "mod_authcache hit, random user among %d cached (each request reads the store)" % n,
-                                      "static-N%d" % n, "wrk (Lua, pipelined pairs)"), ratio_to="static"))
+            for sid, label in (("static-N%d", "static, same wrk script (N=%d)"),
+                               ("N%d", "mod_authcache hit, random user among %d cached (each request reads "
+                                       "the store)")):
+                rows.append(dict(runs.row("scale", sid % n, label % n, "static-N%d" % n, "wrk (Lua, pipelined pairs)"),
+                                 ratio_to="static"))
             p = self.per_n[n]
             table.append("| %d | %.0f | %.3f | %.1fus | %.1fus | %s | %d / %d | %d |" % (
                 n, med(n, "rps"), ratio[n], med(n, "cpu_us"), med(n, "cpu_us", "static-N%d"),
-                "-" if p["fill_s"] < 0.2 else "%.0f" % p["fill_rps"], p["entries"], p["evicted"], runs.total("N%d" % n, "hits")))
+                "-" if p["fill_s"] < 0.2 else "%.0f" % p["fill_rps"], p["entries"], p["evicted"],
+                runs.total("N%d" % n, "hits")))
         cpu = (med(last, "cpu_us"), med(first, "cpu_us"))
-        target = dict(rps_ratio=ratio[last] / ratio[first], cpu=cpu, cpu_ratio=cpu[0] / cpu[1], per_round="",
-                      detail="req/s normalised by the static runs beside them; raw req/s %.3f" % (med(last, "rps") / med(first, "rps")))
-        # resident memory per entry: from the fill before the last (what the
-        # first requests of a server allocate once is left out)
+        target = dict(rps_ratio=ratio[last] / ratio[first], cpu=cpu, cpu_ratio=cpu[0] / cpu[1],
+                      detail="req/s normalised by the static runs beside them; raw req/s %.3f" % (
+                          med(last, "rps") / med(first, "rps")))
+        # resident memory per entry from the fill before the last: what the
+        # first requests of a server allocate once is left out
         pl, prev = self.per_n[last], self.per_n[ns[-2]] if len(ns) > 1 else dict(pss=self.mem0[1], entries=0)
         pss_entry = (pl["pss"] - prev["pss"]) * 1024 / (pl["entries"] - prev["entries"])
         if self.kind == "shmcb":
-            layout = "%d subcaches x %d slots; 92 data + 24 index bytes used per entry" % (st["subcaches"], st["indexes"])
-            walk = "mod_socache_shmcb scans the index of the key's subcache linearly: a lookup costs O(entries / subcaches), about %.0f slots per subcache at N=%d" % (pl["entries"] / st["subcaches"], last)
+            layout = "%d subcaches x %d slots, 92 data + 24 index bytes an entry" % (st["subcaches"], st["indexes"])
+            walk = "mod_socache_shmcb scans the index of the key's subcache: %.0f slots a subcache at N=%d" % (
+                pl["entries"] / st["subcaches"], last)
         else:
-            chunks = st["used"] + st["free"]
-            layout = "%d buckets, %d chunks of %d bytes, %d chunks per entry" % (st["buckets"], chunks, st["chunk"], self.chunks_per)
-            foot = lambda u: u * self.chunks_per * st["chunk"] + min(u * 64, st["buckets"] * 4)
-            caches = ", ".join("%s %s" % (lv, fmt_bytes(int(v))) for lv, v in (
-                (lv, run(["getconf", "LEVEL%s_CACHE_SIZE" % lv[1]], check=False).stdout.strip()) for lv in ("L2", "L3")) if v.isdigit() and int(v))
-            walk = ("the authcache store finds an entry by SipHash-2-4 of its key, one read of the key's bucket and a walk of its chain: %.3f entries a bucket at N=%d, so about one entry whatever N. "
-                    "What grows with N is the memory a lookup reads at random: %s at N=%d, %s at N=%d (this CPU's caches: %s); beyond the caches its reads are cache and TLB misses, each some 100 ns"
-                    % (pl["entries"] / st["buckets"], last, fmt_bytes(foot(users(first))), first, fmt_bytes(foot(pl["entries"])), last, caches or "unknown"))
-        section = [
-            "| N users cached | req/s | ratio to static | httpd CPU/request | static httpd CPU/request | fill req/s (misses) | store (%s) entries / evicted | hits (all read the store) |" % self.kind,
-            "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |", *table, "",
-            "Every measured request had another user than the one before it on its connection, so each read the store (checked per run: store hits = basic_hits, backend_calls and stores +0, no store misses, entries = N, 0 evicted). wrk times pipelined pairs: see the details for latency."]
+            layout = "%d buckets, %d chunks of %d bytes, %d chunks an entry" % (
+                st["buckets"], st["used"] + st["free"], st["chunk"], self.chunks_per)
+            foot = lambda u: fmt_bytes(u * self.chunks_per * st["chunk"] + min(u * 64, st["buckets"] * 4))
+            caches = [(lv, run(["getconf", "LEVEL%d_CACHE_SIZE" % lv], check=False).stdout.strip()) for lv in (2, 3)]
+            walk = ("authcache finds an entry by SipHash of its key, one bucket read and a walk of its chain (%.3f "
+                    "entries a bucket at N=%d): about one entry whatever N; what grows is the memory a lookup reads "
+                    "at random, %s at N=%d and %s at N=%d (caches: %s), beyond the caches cache and TLB misses of "
+                    "some 100 ns" % (pl["entries"] / st["buckets"], last, foot(users(first)), first,
+                                     foot(pl["entries"]), last, ", ".join("L%d %s" % (lv, fmt_bytes(int(v)))
+                                                                          for lv, v in caches if v.isdigit())))
+        section = ["| N users cached | req/s | ratio to static | httpd CPU/request | static httpd CPU/request | fill "
+                   "req/s (misses) | store (%s) entries / evicted | hits (all read the store) |" % self.kind,
+                   "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |", *table, "",
+                   "Every measured request had another user than the one before it on its connection, so each read "
+                   "the store (checked per run: store hits = basic_hits, backend_calls and stores +0, no store "
+                   "misses, entries = N, 0 evicted). Latency is per pipelined pair."]
         details = [
-            "- store `%s`: %d bytes (%s), room for **%d** Basic entries: %.1f bytes per entry of capacity; the fill checks that basic_misses, backend_calls and stores grow by the users added, nothing else moves and nothing is evicted" % (
-                self.spec, st["shm"], layout, self.cap, st["shm"] / self.cap),
-            "- wrk -t1 -c8 --latency -s bench/scale-hits.lua, %ds per run, %d round(s) per N; p50/p99 per pipelined pair: %s" % (
-                secs, rounds, "; ".join("N=%d %s / %s" % (n, fmt_us(med(n, "p50_us")), fmt_us(med(n, "p99_us"))) for n in ns)),
-            "- httpd children PSS after each fill: %s; **%.1f bytes per entry added** from %d to %d entries" % (
-                "; ".join("N=%d %d kB" % (n, self.per_n[n]["pss"]) for n in ns), pss_entry, prev["entries"], pl["entries"]),
-            "- %s: here httpd CPU per request went from %.1fus at N=%d to %.1fus at N=%d" % (walk, cpu[1], first, cpu[0], last),
-            "- the fill's req/s is the miss path: a store lookup (a miss), the bench provider, a sealed token and a store write"]
+            "- store `%s`: %d bytes (%s), room for **%d** Basic entries; each fill is checked: basic_misses, "
+            "backend_calls and stores grow by the users added, nothing else, nothing evicted" % (
+                self.spec, st["shm"], layout, self.cap),
+            "- wrk -t1 -c8 --latency -s bench/scale-hits.lua, %ds per run, %d round(s) per N" % (secs, rounds),
+            "- httpd children PSS after each fill: %s: **%.1f bytes per entry added** from %d to %d entries" % (
+                "; ".join("N=%d %d kB" % (n, self.per_n[n]["pss"]) for n in ns), pss_entry, prev["entries"],
+                pl["entries"]),
+            "- %s; here httpd CPU per request went from %.1fus at N=%d to %.1fus at N=%d" % (
+                walk, cpu[1], first, cpu[0], last),
+            "- the fill's req/s is the miss path: a store lookup (a miss), the bench provider, a sealed token and a "
+            "store write"]
         return dict(rows=rows, details=details, section=section, targets={"scale_largest_vs_smallest": target},
                     target_names=dict(n_small=first, n_large=last),
-                    memory={"basic_entry_capacity": (round(st["shm"] / self.cap, 1), "%s store of %d bytes / %d entries it can hold (%s)" % (self.kind, st["shm"], self.cap, layout)),
-                            "basic_entry_resident": (round(pss_entry, 1), "httpd PSS growth from %d to %d entries" % (prev["entries"], pl["entries"]))},
+                    memory={"basic_entry_capacity": (round(st["shm"] / self.cap, 1), "%s store of %d bytes / %d "
+                                                     "entries it can hold (%s)" % (self.kind, st["shm"], self.cap,
+                                                                                   layout)),
+                            "basic_entry_resident": (round(pss_entry, 1), "httpd PSS growth from %d to %d entries" % (
+                                prev["entries"], pl["entries"]))},
                     data=dict(store=dict(st, spec=self.spec, capacity_entries=self.cap),
                               sizes=[dict(self.per_n[n], n=n, rps=med(n, "rps"), ratio_to_static=ratio[n],
                                           httpd_cpu_us_per_request=med(n, "cpu_us"),
-                                          static_httpd_cpu_us_per_request=med(n, "cpu_us", "static-N%d")) for n in ns]))
+                                          static_httpd_cpu_us_per_request=med(n, "cpu_us", "static-N%d"))
+                                     for n in ns]))
 
 
 def run_bench(h):
