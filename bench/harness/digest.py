@@ -114,7 +114,7 @@ def held(c):
         return "held all %d contexts made, in %d of its %d chunks" % (c["made"], c["used"], c["used"] + c["free"])
     return "held **%d** of the %d made, having evicted %d entries%s%s" % (
         c["held"], c["made"], c["evicted"], ": its capacity" if c["evicted"] else
-        " (the module dropped the others itself, not for want of room)",
+        " (not for want of room: every context here is one user's, and AuthCacheDigestMaxContexts bounds them)",
         ", %d of them without their window" % bare if bare > 0 else "")
 
 
