@@ -129,7 +129,7 @@ class Harness:
     def wrk(self, url, seconds, opts=(), script_args=()):
         """one wrk run (-t1 -c8); --timeout so that slow bcrypt replies count"""
         cmd = self.pin_client + ["wrk", "-t1", "-c8", "-d%ds" % seconds, "--timeout", "10s", "--latency", *opts, url]
-        out = run(cmd + ["--", *map(str, script_args)] * bool(script_args), seconds + 30).stdout
+        out = run(cmd + (["--", *map(str, script_args)] if script_args else []), seconds + 30).stdout
         fig = [re.search(p, out, re.M) for p in (r"^Requests/sec:\s+([0-9.]+)", r"^\s+(\d+) requests in ",
                                                  r"^\s+50%\s+([0-9.]+)(\w+)", r"^\s+99%\s+([0-9.]+)(\w+)")]
         if not all(fig) or "Non-2xx" in out or not float(fig[0].group(1)):

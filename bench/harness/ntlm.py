@@ -125,9 +125,10 @@ def run_bench(h):
         "- client CPU near 1.00: the client saturated its core, req/s ratios are squeezed toward 1", "",
         "| scenario | client | authority calls (user-file logons) / requests | client CPU |",
         "| --- | --- | ---: | ---: |",
-        *["| %s | %s | %d / %d%s | %.2f |" % (label, cli.replace("curl", "libcurl"), t(s, "handshakes" if loc == "gss" else "ntlm_logons"),
-                                             t(s, "requests"), " (peer: every handshake)" if loc == "gss" else "",
-                                             runs.med(s, "client_cpu")) for s, cli, loc, _, _, label in scenarios], "",
+        *["| %s | %s | %d / %d%s | %.2f |" % (
+            label, cli.replace("curl", "libcurl"), t(s, "handshakes" if loc == "gss" else "ntlm_logons"),
+            t(s, "requests"), " (peer: every handshake)" if loc == "gss" else "", runs.med(s, "client_cpu"))
+          for s, cli, loc, _, _, label in scenarios], "",
         "- one logon per connection: **%s** (libcurl: %d logons for %d connections, %d requests from the connection's "
         "credential; gss client: %d logons for %d connections)" % (
             "yes" if one else "NO", t("ac-cached", "ntlm_logons"), t("ac-cached", "conns"),
@@ -139,10 +140,12 @@ def run_bench(h):
                                                 ac[0], gss[0], ac[1], gss[1]),
         "- libcurl against DisableNTLMCredentialCaching needs three round trips a request (a header-less GET gets a "
         "bare `401 NTLM`, then NEGOTIATE and AUTHENTICATE); the gss client sends its NEGOTIATE at once (two)",
-    ] + ["- mod_auth_gssapi, handshake per request on a keep-alive connection: not measured: " + note] * bool(note)
+    ]
+    if note:
+        details.append("- mod_auth_gssapi, handshake per request on a keep-alive connection: not measured: " + note)
     return dict(rows=[runs.row("ntlm", s, label, base, "libcurl" if cli == "curl" else cli)
                       for s, cli, _, _, base, label in scenarios], details=details,
-                notes=["NTLM: mod_auth_gssapi's keep-alive re-handshake is not measured (see details)."] * bool(note),
+                notes=["NTLM: mod_auth_gssapi's keep-alive re-handshake is not measured (see details)"] if note else [],
                 targets={"ntlm_cached_vs_static": runs.target("ac-cached", "static", "client libcurl"),
                          "ntlm_handshake_vs_gssapi": runs.target("g-ac-handshake", "g-peer-handshake", (
                              "same gss client for both; libcurl against mod_authcache vs gss against the peer: "

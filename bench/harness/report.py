@@ -88,7 +88,8 @@ def markdown(info, m, status, results, tgts, memory, problems):
           "| bench | scenario | client | req/s | p50 | p99 | ratio | httpd CPU/req | CPU ratio | ratio to |",
           "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
     for name in status:
-        w += ["| %s | *%s* | | | | | | | | |" % (NAMES[name], missing(status, name))] * (name not in results)
+        if name not in results:
+            w.append("| %s | *%s* | | | | | | | | |" % (NAMES[name], missing(status, name)))
         w += ["| %s | %s | %s | %.0f | %s | %s | %.3f | %.1fus | %.3f | %s |" % (
             NAMES[name], r["label"], r["client"], r["rps"], fmt_us(r["p50_us"]), fmt_us(r["p99_us"]), r["ratio"],
             r["cpu_us"], r["cpu_ratio"], "static (gss client)" if r["ratio_to"] == "g-static" else r["ratio_to"])
