@@ -40,6 +40,8 @@ def run(cmd, timeout=120, env=None, check=True, cwd=None):
                            env=dict(os.environ, **(env or {})))
     except subprocess.TimeoutExpired:
         raise BenchError("%s did not finish in %d s" % (cmd[0], timeout))
+    except OSError as e:   # not there, not executable
+        raise BenchError("%s: %s" % (cmd[0], e))
     if check and r.returncode:
         raise BenchError("%s failed (exit %d):\n%s%s" % (" ".join(cmd), r.returncode, r.stdout[-2000:],
                                                          r.stderr[-2000:]))
@@ -254,7 +256,10 @@ class Httpd(contextlib.AbstractContextManager):
         what each of the named counters of mod_authcache grew by"""
         c0, t0 = self.counters() if counters else {}, self.ticks()
         fig = load()
-        fig["cpu_us"] = (self.ticks() - t0) / HZ * 1e6 / max(fig["requests"], 1)
+        ticks = self.ticks() - t0
+        if ticks <= 0:   # a server that did work used CPU: /proc was not read right
+            raise BenchError("no httpd CPU time in /proc for %d requests" % fig["requests"])
+        fig["cpu_us"] = ticks / HZ * 1e6 / max(fig["requests"], 1)
         c1 = self.counters() if counters else {}
         return dict(fig, **{n: c1[n] - c0[n] for n in counters})
 
