@@ -143,7 +143,7 @@ static inline int bench_cmp_u32(const void *a, const void *b)
 #define BENCH_REPLAYS    2      /* accepted= refused=, after handshakes= */
 
 /*
- * The line build/bench-* parse:
+ * The line bench/harness/core.py parses:
  *   RESULT mode=M requests=N seconds=S rps=R p50_us=U p99_us=U errors=E
  *          [mismatches=M] conns=C handshakes=H [accepted=A refused=F]
  *          client_cpu=F

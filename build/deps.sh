@@ -1,6 +1,6 @@
 # shellcheck shell=bash disable=SC2034  # sourced: its arrays are used by the caller
-# Sourced by build/test, build/demo and .ci/run: installs missing Debian
-# packages when root, otherwise says which sudo command to run.
+# Sourced by build/test, build/demo, build/bench and .ci/run: installs
+# missing Debian packages when root, otherwise says which sudo command to run.
 
 # What building the module needs.
 BUILD_PACKAGES=(gcc make autoconf pkg-config apache2 apache2-dev apache2-utils
@@ -14,6 +14,10 @@ TEST_PACKAGES=(libapache2-mod-perl2 libwww-perl perl util-linux redis-server
 # What build/package needs to build the Debian package (dh_apache2 is in
 # apache2-dev).
 PACKAGE_PACKAGES=(dpkg-dev debhelper fakeroot libwbclient-dev)
+# What build/bench needs on top: its load clients (wrk, libcurl, GSSAPI),
+# the NTLM peer it compares against, and gnuplot for its chart.
+BENCH_PACKAGES=(python3 wrk util-linux procps libcurl4-openssl-dev libkrb5-dev
+                libapache2-mod-auth-gssapi gss-ntlmssp gnuplot-nox)
 # Wanted, not required: real fuzzing (without them the corpus is replayed).
 FUZZ_PACKAGES=(clang libclang-rt-dev)
 

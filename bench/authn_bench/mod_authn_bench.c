@@ -8,8 +8,8 @@
  * measure nothing but mod_authcache's own work.
  *
  * Never load it on a real server: every "u<N>" gets in with "p<N>".
- * build/bench-scale builds it with apxs into a temporary directory and
- * loads it only into the throw-away httpd it starts.
+ * build/bench (bench/harness/scale.py) builds it with apxs in a temporary
+ * directory and loads it only into the throw-away httpd it starts.
  *
  *   LoadModule authn_bench_module mod_authn_bench.so
  *   AuthBasicProvider authcache

@@ -2,7 +2,7 @@
  * scale-fill: sends exactly one Basic-authenticated GET for each of the
  * users u<FROM> .. u<FROM+COUNT-1> (password p<N>, as the "bench" authn
  * provider of mod_authn_bench.c wants), over --connections keep-alive
- * HTTP/1.1 connections, and stops. build/bench-scale uses it to fill
+ * HTTP/1.1 connections, and stops. bench/harness/scale.py uses it to fill
  * mod_authcache's store with a known number of entries; wrk cannot stop
  * after a given number of requests.
  *
