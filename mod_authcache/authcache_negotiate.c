@@ -58,7 +58,7 @@ typedef struct {
     gss_ctx_id_t ctx;          /* a handshake GSSAPI wants continued */
     const char *ctx_scope;     /* where it started */
     /* the cached identity, until its ticket ends */
-    const char *user, *domain, *principal;
+    const char *user, *domain, *realm, *principal;
     apr_time_t expires;
     apr_array_header_t *scopes;    /* of const char * */
 } negotiate_conn;
@@ -83,7 +83,7 @@ static void neg_forget(negotiate_conn *nc)
     neg_delete_ctx(nc);
     apr_pool_clear(nc->pool);
     nc->ctx_scope = NULL;
-    nc->user = nc->domain = nc->principal = NULL;
+    nc->user = nc->domain = nc->realm = nc->principal = NULL;
     nc->scopes = NULL;
 }
 
@@ -158,12 +158,16 @@ static int neg_challenge(request_rec *r, const gss_buffer_desc *tok)
     return authcache_auth_status(r);
 }
 
+/* REMOTE_USER as AuthNTLMUserFormat says: DOMAIN\\user, user@REALM (the
+ * Kerberos realm, as a UPN has it) or user */
 static int neg_granted(request_rec *r, const authcache_dir_config_rec *conf,
                        int cached, int persistent, const char *user,
-                       const char *domain, const char *header)
+                       const char *domain, const char *realm,
+                       const char *header)
 {
-    r->user = (char *)authcache_format_user(r, conf->ntlm_user_format, user,
-                                            domain);
+    r->user = (char *)authcache_format_user(
+        r, conf->ntlm_user_format, user,
+        conf->ntlm_user_format == AUTHCACHE_USER_UPN ? realm : domain);
     r->ap_auth_type = "Negotiate";
     authcache_notes_set(r, cached, AUTHCACHE_SOURCE_KERBEROS, user, domain,
                         header);
@@ -342,6 +346,7 @@ static int neg_established(request_rec *r, negotiate_conn *nc,
         neg_forget(nc);
         nc->user = apr_pstrdup(nc->pool, user);
         nc->domain = apr_pstrdup(nc->pool, domain);
+        nc->realm = apr_pstrdup(nc->pool, realm);
         nc->principal = apr_pstrdup(nc->pool, principal);
         nc->expires = lifetime == GSS_C_INDEFINITE
                       ? APR_INT64_MAX
@@ -362,7 +367,7 @@ static int neg_established(request_rec *r, negotiate_conn *nc,
                   "of %s for %s%s", principal, r->uri,
                   (flags & GSS_C_CHANNEL_BOUND_FLAG) ? " (channel bound)"
                                                      : "");
-    return neg_granted(r, conf, 0, !no_cache, user, domain, header);
+    return neg_granted(r, conf, 0, !no_cache, user, domain, realm, header);
 }
 
 /* A token: accepted by GSSAPI (Kerberos only), or refused. */
@@ -463,7 +468,8 @@ static int neg_from_cache(request_rec *r, negotiate_conn *nc,
         }
         else if (!conf->ntlm_reject_cached) {
             authcache_count(AUTHCACHE_C_negotiate_cache_hits);
-            return neg_granted(r, conf, 1, 1, nc->user, nc->domain, NULL);
+            return neg_granted(r, conf, 1, 1, nc->user, nc->domain,
+                               nc->realm, NULL);
         }
     }
     if (nc->user)
