@@ -64,8 +64,8 @@ apr_status_t ac_negotiate_split_principal(const char *name, apr_pool_t *p,
         else if (*c == '@')
             at = c;
     }
-    if (!at || at == name || !at[1]) {
-        *why = "no user or no realm in the principal";
+    if (!at || at == name || !at[1] || at[1] == '.') {
+        *why = "no user, no realm or a realm without a first label";
         return APR_EINVAL;
     }
     *user = apr_pstrmemdup(p, name, (apr_size_t)(at - name));

@@ -326,6 +326,7 @@ static const char *set_ntlm_channel_binding(cmd_parms *cmd, void *dconf,
 }
 
 AUTHCACHE_FLAG_SETTER(set_negotiate_no_cache, negotiate_no_cache)
+AUTHCACHE_FLAG_SETTER(set_negotiate_offer_ntlm, negotiate_offer_ntlm)
 
 static const char *set_negotiate_keytab(cmd_parms *cmd, void *dconf,
                                         const char *arg)
@@ -639,6 +640,10 @@ const command_rec authcache_cmds[] = {
     AP_INIT_FLAG("DisableKerberosCredentialCaching", set_negotiate_no_cache,
         NULL, OR_AUTHCFG, "On: every request needs its own Kerberos ticket "
         "(IIS's authPersistNonNTLM false; default Off)"),
+    AP_INIT_FLAG("AuthNegotiateOfferNTLM", set_negotiate_offer_ntlm, NULL,
+        OR_AUTHCFG, "On: AuthType Negotiate also offers NTLM, second (IIS's "
+        "providers Negotiate, NTLM), verified as AuthType NTLM is here "
+        "(default Off)"),
 #endif
     AP_INIT_ITERATE("AuthCacheDigestProvider", set_digest_providers, NULL,
         OR_AUTHCFG, "Authn providers whose realm hashes (htdigest: MD5) "

@@ -477,12 +477,39 @@ static int neg_from_cache(request_rec *r, negotiate_conn *nc,
     return neg_challenge(r, NULL);
 }
 
+/*
+ * AuthNegotiateOfferNTLM: no header, and no Kerberos identity serves r
+ * (rc, a challenge, is set): the connection's NTLM credential may; else
+ * both challenges, Negotiate first, as IIS lists its providers.
+ */
+static int neg_or_ntlm(request_rec *r, int rc)
+{
+    const char *h = r->proxyreq == PROXYREQ_PROXY ? "Proxy-Authenticate"
+                                                  : "WWW-Authenticate";
+    int ntlm = authcache_ntlm_check(r);
+
+    apr_table_unset(r->err_headers_out, h);
+    if (ntlm == OK)
+        return OK;
+    if (ntlm != rc)
+        return ntlm;
+    apr_table_addn(r->err_headers_out, h, "Negotiate");
+    apr_table_addn(r->err_headers_out, h, "NTLM");
+    return rc;
+}
+
+static int is_ntlm_header(const char *h)
+{
+    return h && !strncasecmp(h, "NTLM", 4) && (!h[4] || h[4] == ' ');
+}
+
 static int neg_check_user_id(request_rec *r)
 {
     const authcache_dir_config_rec *conf;
     const authcache_req_rec *e;
     negotiate_conn *nc;
     const char *type = ap_auth_type(r), *sent, *header, *no_cache;
+    int offer_ntlm;
 
     if (!type || strcasecmp(type, "Negotiate"))
         return DECLINED;
@@ -491,6 +518,11 @@ static int neg_check_user_id(request_rec *r)
         return HTTP_INTERNAL_SERVER_ERROR;
     no_cache = neg_no_cache_reason(r, conf);
     sent = authcache_auth_header(r);
+    /* NTLM offered too: its messages are AuthType NTLM's (HTTP/2 streams
+     * cannot carry it: Kerberos only there) */
+    offer_ntlm = conf->negotiate_offer_ntlm && !r->connection->master;
+    if (offer_ntlm && is_ntlm_header(sent))
+        return authcache_ntlm_check(r);
     header = sent && !strncasecmp(sent, "Negotiate", 9)
              && (!sent[9] || sent[9] == ' ') ? sent : NULL;
     /* a subrequest or redirect of a request granted in this scope: the
@@ -503,9 +535,12 @@ static int neg_check_user_id(request_rec *r)
     if (sent && !header)
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "authcache: not "
                       "Negotiate credentials for %s", r->uri);
-    if (!header)
-        return neg_from_cache(r, nc, conf, sent ? "another scheme"
-                                                : no_cache);
+    if (!header) {
+        int rc = neg_from_cache(r, nc, conf, sent ? "another scheme"
+                                                  : no_cache);
+
+        return rc != OK && offer_ntlm && !sent ? neg_or_ntlm(r, rc) : rc;
+    }
     return neg_accept(r, nc, conf, header, no_cache);
 }
 

@@ -485,18 +485,16 @@ static int ntlm_from_cache(request_rec *r, authcache_ntlm_conn *nc,
     return ntlm_challenge_401(r, NULL);
 }
 
-static int ntlm_check_user_id(request_rec *r)
+int authcache_ntlm_check(request_rec *r)
 {
     authcache_dir_config_rec *conf;
     authcache_ntlm_conn *nc;
     const authcache_req_rec *e;
-    const char *type = ap_auth_type(r), *sent, *header, *no_cache, *why;
+    const char *sent, *header, *no_cache, *why;
     unsigned char *msg;
     apr_size_t len;
     int mtype;
 
-    if (!type || strcasecmp(type, "NTLM"))
-        return DECLINED;
     conf = ap_get_module_config(r->per_dir_config, &authcache_module);
     if (r->connection->master) {
         /*
@@ -544,6 +542,14 @@ static int ntlm_check_user_id(request_rec *r)
     if (mtype == 1)
         return ntlm_negotiate(r, nc, conf, msg, len);
     return ntlm_authenticate(r, nc, conf, header, msg, len, no_cache);
+}
+
+static int ntlm_check_user_id(request_rec *r)
+{
+    const char *type = ap_auth_type(r);
+
+    return type && !strcasecmp(type, "NTLM") ? authcache_ntlm_check(r)
+                                             : DECLINED;
 }
 
 /*

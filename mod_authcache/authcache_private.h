@@ -67,7 +67,8 @@ extern module AP_MODULE_DECLARE_DATA authcache_module;
     X(digest_max_contexts, 0)      \
     X(negotiate_keytab, 1)         \
     X(negotiate_principal, 1)      \
-    X(negotiate_no_cache, 0)
+    X(negotiate_no_cache, 0)       \
+    X(negotiate_offer_ntlm, 0)
 
 /* Fields set together with another (listed above) and merged by its flag:
  * X(name, by). */
@@ -144,6 +145,7 @@ typedef struct authcache_dir_config_rec_s {
     const char *negotiate_keytab;     /* AuthNegotiateKeytab; NULL: krb5's */
     const char *negotiate_principal;  /* NULL: HTTP@host; "": any in keytab */
     int negotiate_no_cache;           /* DisableKerberosCredentialCaching */
+    int negotiate_offer_ntlm;         /* AuthNegotiateOfferNTLM */
 /* a byte each (not a bit field): the seconds setter finds it by offset */
 #define AUTHCACHE_SET_FLAG(f, scoped) unsigned char f##_set;
     AUTHCACHE_DIR_FIELDS(AUTHCACHE_SET_FLAG)
@@ -438,6 +440,9 @@ const char *authcache_ntlm_no_cache_reason(request_rec *r,
                                            const struct authcache_dir_config_rec_s *conf);
 const char *authcache_format_user(request_rec *r, int format,
                                   const char *user, const char *domain);
+/* AuthType NTLM's check_authn, for a location of another AuthType that
+ * offers NTLM too (AuthNegotiateOfferNTLM) */
+int authcache_ntlm_check(request_rec *r);
 
 /* ---- providers and handlers ----------------------------------------- */
 

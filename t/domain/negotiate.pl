@@ -85,7 +85,7 @@ my ($port, $tls) = (free_port(), free_port());
 my $base = "http://localhost:$port";
 my $sbase = "https://localhost:$tls";
 mkdir "$dir/htdocs";
-my @paths = qw(neg neg-nocache neg-other neg-upn neg-any cb-off cb-require);
+my @paths = qw(neg neg-nocache neg-other neg-upn neg-any cb-off cb-require both);
 for my $d (@paths) {
     mkdir "$dir/htdocs/$d";
     open my $f, '>', "$dir/htdocs/$d/index.html" or die; print $f "$d\n"; close $f;
@@ -119,6 +119,7 @@ print $fh join "\n",
     $loc->('neg-any', 'AuthNegotiateServicePrincipal Any'),
     $loc->('cb-off', 'AuthNTLMChannelBinding Off'),
     $loc->('cb-require', 'AuthNTLMChannelBinding Require'),
+    $loc->('both', 'AuthNegotiateOfferNTLM On', 'AuthNTLMProvider winbind', 'AuthNTLMDomain EXAMPLE'),
     '<Location /authcache-status>', 'SetHandler authcache-status', 'Require all granted', '</Location>', '';
 close $fh;
 sub httpd { system($httpd, '-f', "$dir/httpd.conf", '-k', shift) }
@@ -218,6 +219,19 @@ for my $b (@bad) {
 is(counters()->{negotiate_logons} - $k->{negotiate_logons}, 3, 'bad input: only decodable tokens of no NTLM reach GSSAPI');
 like((curl([], "$base/neg/"))[0], qr/^401\|/, 'no header: 401');
 like(`curl -s -o /dev/null -D - $base/neg/`, qr/^WWW-Authenticate: Negotiate\r?$/mi, '  with WWW-Authenticate: Negotiate');
+
+# --- Negotiate and NTLM offered by one location (AuthNegotiateOfferNTLM)
+my @hdrs = grep { /^WWW-Authenticate:/i } split /\r?\n/, `curl -s -o /dev/null -D - $base/both/`;
+is_deeply([map { s/\s+$//r } @hdrs], ['WWW-Authenticate: Negotiate', 'WWW-Authenticate: NTLM'],
+          'both offered: a 401 with Negotiate first, then NTLM');
+@r = curl(['--ntlm', '-u', 'EXAMPLE\\alice:Al1ce-Domain!'], ("$base/both/") x 2);
+like($r[0], qr/^200\|0\|EXAMPLE\\alice\|ntlm-connection$/, 'both offered: an NTLM-only client (curl --ntlm) logs on with NTLM');
+like($r[1], qr/^200\|1\|EXAMPLE\\alice\|ntlm-connection$/, '  and its next request from the connection cache');
+@r = neg(('both') x 2);
+like($r[0], qr/^200\|0\|EXAMPLE\\alice\|negotiate-kerberos$/, 'both offered: a Kerberos client (curl --negotiate) logs on with Kerberos');
+like($r[1], qr/^200\|1\|EXAMPLE\\alice\|negotiate-kerberos$/, '  and its next request from the connection cache');
+like((curl(['--ntlm', '-u', 'EXAMPLE\\alice:Al1ce-Domain!'], "$base/neg/"))[0], qr/^401\|/,
+     'Negotiate without AuthNegotiateOfferNTLM: an NTLM client is refused');
 
 # --- channel binding over TLS (AuthNTLMChannelBinding)
 my $pem = "$dir/cert.pem";

@@ -75,6 +75,8 @@ int main(void)
     is_str(split("alice"), "refused", "no realm");
     is_str(split("@EXAMPLE.TEST"), "refused", "no user");
     is_str(split("alice@"), "refused", "an empty realm");
+    is_str(split("alice@.TEST"), "refused",
+           "a realm whose first label is empty (found by fuzz_negotiate)");
     is_str(split("a\\/b@EXAMPLE.TEST"), "a\\/b|EXAMPLE.TEST|EXAMPLE",
            "an escaped / is no instance");
 
