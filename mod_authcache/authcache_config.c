@@ -325,6 +325,7 @@ static const char *set_ntlm_channel_binding(cmd_parms *cmd, void *dconf,
     return NULL;
 }
 
+#ifdef AUTHCACHE_HAVE_GSSAPI
 AUTHCACHE_FLAG_SETTER(set_negotiate_no_cache, negotiate_no_cache)
 AUTHCACHE_FLAG_SETTER(set_negotiate_offer_ntlm, negotiate_offer_ntlm)
 
@@ -362,6 +363,7 @@ static const char *set_negotiate_principal(cmd_parms *cmd, void *dconf,
     conf->negotiate_principal_set = 1;
     return NULL;
 }
+#endif /* AUTHCACHE_HAVE_GSSAPI */
 
 /* service/host[:port]: something on both sides of a '/', no blanks */
 static int looks_like_spn(const char *s)
