@@ -22,6 +22,7 @@
 #define AUTHCACHE_SOURCE_BASIC    "basic-token"
 #define AUTHCACHE_SOURCE_NTLM     "ntlm-connection"
 #define AUTHCACHE_SOURCE_DIGEST   "digest-context"
+#define AUTHCACHE_SOURCE_KERBEROS "negotiate-kerberos"
 
 /* The authn provider name ("AuthBasicProvider authcache"). */
 #define AUTHCACHE_PROVIDER_NAME   "authcache"

@@ -325,6 +325,46 @@ AUTHCACHE_FLAG_SETTER(set_ntlm_reject_cached, ntlm_reject_cached)
 AUTHCACHE_FLAG_SETTER(set_ntlm_require_mic, ntlm_require_mic)
 
 
+#ifdef AUTHCACHE_HAVE_GSSAPI
+AUTHCACHE_FLAG_SETTER(set_negotiate_no_cache, negotiate_no_cache)
+AUTHCACHE_FLAG_SETTER(set_negotiate_offer_ntlm, negotiate_offer_ntlm)
+
+static const char *set_negotiate_keytab(cmd_parms *cmd, void *dconf,
+                                        const char *arg)
+{
+    authcache_dir_config_rec *conf = dconf;
+
+    conf->negotiate_keytab = ap_server_root_relative(cmd->pool, arg);
+    if (!conf->negotiate_keytab)
+        return apr_psprintf(cmd->pool, "AuthNegotiateKeytab: bad path '%s'",
+                            arg);
+    conf->negotiate_keytab_set = 1;
+    return NULL;
+}
+
+/* AuthNegotiateServicePrincipal service/host[@REALM] | Any */
+static const char *set_negotiate_principal(cmd_parms *cmd, void *dconf,
+                                           const char *arg)
+{
+    authcache_dir_config_rec *conf = dconf;
+    const char *c;
+
+    if (!strcasecmp(arg, "Any"))
+        arg = "";
+    else if (!ap_strchr_c(arg, '/') || *arg == '/')
+        return apr_psprintf(cmd->pool, "AuthNegotiateServicePrincipal: '%s' "
+                            "is not service/host[@REALM] or Any", arg);
+    for (c = arg; *c; c++)
+        if (apr_iscntrl(*c) || apr_isspace(*c))
+            return apr_psprintf(cmd->pool, "AuthNegotiateServicePrincipal: "
+                                "'%s' has blanks or control characters",
+                                arg);
+    conf->negotiate_principal = apr_pstrdup(cmd->pool, arg);
+    conf->negotiate_principal_set = 1;
+    return NULL;
+}
+#endif /* AUTHCACHE_HAVE_GSSAPI */
+
 /* service/host[:port]: something on both sides of a '/', no blanks */
 static int looks_like_spn(const char *s)
 {
@@ -593,6 +633,21 @@ const command_rec authcache_cmds[] = {
     AP_INIT_FLAG("AuthNTLMRequireMIC", set_ntlm_require_mic, NULL,
         OR_AUTHCFG, "On: refuse NTLM logons whose AUTHENTICATE carries no "
         "MIC (default Off)"),
+#ifdef AUTHCACHE_HAVE_GSSAPI
+    AP_INIT_TAKE1("AuthNegotiateKeytab", set_negotiate_keytab, NULL,
+        OR_AUTHCFG, "Keytab with the service's keys for AuthType Negotiate "
+        "(default: Kerberos' own, KRB5_KTNAME or /etc/krb5.keytab)"),
+    AP_INIT_TAKE1("AuthNegotiateServicePrincipal", set_negotiate_principal,
+        NULL, OR_AUTHCFG, "Principal tickets must be for, service/host"
+        "[@REALM], or Any key in the keytab (default HTTP/<ServerName>)"),
+    AP_INIT_FLAG("DisableKerberosCredentialCaching", set_negotiate_no_cache,
+        NULL, OR_AUTHCFG, "On: every request needs its own Kerberos ticket "
+        "(IIS's authPersistNonNTLM false; default Off)"),
+    AP_INIT_FLAG("AuthNegotiateOfferNTLM", set_negotiate_offer_ntlm, NULL,
+        OR_AUTHCFG, "On: AuthType Negotiate also offers NTLM, second (IIS's "
+        "providers Negotiate, NTLM), verified as AuthType NTLM is here "
+        "(default Off)"),
+#endif
     AP_INIT_ITERATE("AuthCacheDigestProvider", set_digest_providers, NULL,
         OR_AUTHCFG, "Authn providers whose realm hashes (htdigest: MD5) "
         "check Digest logons; makes AuthType Digest mod_authcache's here"),

@@ -45,6 +45,7 @@ static const struct {
 #define BASIC  "scheme=\"basic\","
 #define NTLM   "scheme=\"ntlm\","
 #define DIGEST "scheme=\"digest\","
+#define NEG    "scheme=\"negotiate\","
 static const struct {
     family_e family;
     const char *labels;
@@ -72,10 +73,16 @@ static const struct {
     [AUTHCACHE_C_digest_denials] = { FAM_REQUESTS, DIGEST "result=\"denied\"" },
     [AUTHCACHE_C_digest_bad_input] = { FAM_REQUESTS, DIGEST "result=\"bad_input\"" },
     [AUTHCACHE_C_digest_logons]  = { FAM_AUTHORITY, "scheme=\"digest\"" },
+    [AUTHCACHE_C_negotiate_challenges] = { FAM_REQUESTS, NEG "result=\"challenge\"" },
+    [AUTHCACHE_C_negotiate_cache_hits] = { FAM_REQUESTS, NEG "result=\"cache_hit\"" },
+    [AUTHCACHE_C_negotiate_denials] = { FAM_REQUESTS, NEG "result=\"denied\"" },
+    [AUTHCACHE_C_negotiate_bad_input] = { FAM_REQUESTS, NEG "result=\"bad_input\"" },
+    [AUTHCACHE_C_negotiate_logons] = { FAM_AUTHORITY, "scheme=\"negotiate\"" },
 };
 #undef BASIC
 #undef NTLM
 #undef DIGEST
+#undef NEG
 
 typedef struct {
     request_rec *r;

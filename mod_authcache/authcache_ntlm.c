@@ -112,7 +112,7 @@ static void ntlm_cred_add_scope(authcache_ntlm_conn *nc, const char *scope)
  * X-Forwarded-For before authentication), and a client address that is
  * not the connection's peer (mod_remoteip again) means a proxy too.
  */
-static const char *no_cache_reason(request_rec *r,
+const char *authcache_ntlm_no_cache_reason(request_rec *r,
                                    const authcache_dir_config_rec *conf)
 {
     const authcache_req_rec *first = authcache_req(authcache_req_initial(r));
@@ -152,7 +152,7 @@ static int ntlm_challenge_401(request_rec *r, const char *token)
     return authcache_auth_status(r);
 }
 
-static const char *format_user(request_rec *r, int format, const char *user,
+const char *authcache_format_user(request_rec *r, int format, const char *user,
                                const char *domain)
 {
     switch (format) {
@@ -171,7 +171,8 @@ static int ntlm_granted(request_rec *r, const authcache_dir_config_rec *conf,
                         int cached, int persistent, const char *user,
                         const char *domain, const char *header)
 {
-    r->user = (char *)format_user(r, conf->ntlm_user_format, user, domain);
+    r->user = (char *)authcache_format_user(r, conf->ntlm_user_format, user,
+                                            domain);
     r->ap_auth_type = "NTLM";
     authcache_notes_set(r, cached, AUTHCACHE_SOURCE_NTLM, user, domain,
                         header);
@@ -484,18 +485,16 @@ static int ntlm_from_cache(request_rec *r, authcache_ntlm_conn *nc,
     return ntlm_challenge_401(r, NULL);
 }
 
-static int ntlm_check_user_id(request_rec *r)
+int authcache_ntlm_check(request_rec *r)
 {
     authcache_dir_config_rec *conf;
     authcache_ntlm_conn *nc;
     const authcache_req_rec *e;
-    const char *type = ap_auth_type(r), *sent, *header, *no_cache, *why;
+    const char *sent, *header, *no_cache, *why;
     unsigned char *msg;
     apr_size_t len;
     int mtype;
 
-    if (!type || strcasecmp(type, "NTLM"))
-        return DECLINED;
     conf = ap_get_module_config(r->per_dir_config, &authcache_module);
     if (r->connection->master) {
         /*
@@ -513,7 +512,7 @@ static int ntlm_check_user_id(request_rec *r)
     }
     if (!(nc = ntlm_conn(r)))
         return HTTP_INTERNAL_SERVER_ERROR;
-    no_cache = no_cache_reason(r, conf);
+    no_cache = authcache_ntlm_no_cache_reason(r, conf);
     sent = authcache_auth_header(r);
     header = sent && !strncasecmp(sent, "NTLM", 4)
              && (!sent[4] || sent[4] == ' ') ? sent : NULL;
@@ -543,6 +542,14 @@ static int ntlm_check_user_id(request_rec *r)
     if (mtype == 1)
         return ntlm_negotiate(r, nc, conf, msg, len);
     return ntlm_authenticate(r, nc, conf, header, msg, len, no_cache);
+}
+
+static int ntlm_check_user_id(request_rec *r)
+{
+    const char *type = ap_auth_type(r);
+
+    return type && !strcasecmp(type, "NTLM") ? authcache_ntlm_check(r)
+                                             : DECLINED;
 }
 
 /*

@@ -64,7 +64,11 @@ extern module AP_MODULE_DECLARE_DATA authcache_module;
     X(digest_context_ttl, 1)       \
     X(digest_userhash, 0)          \
     X(digest_max_body, 0)          \
-    X(digest_max_contexts, 0)
+    X(digest_max_contexts, 0)      \
+    X(negotiate_keytab, 1)         \
+    X(negotiate_principal, 1)      \
+    X(negotiate_no_cache, 0)       \
+    X(negotiate_offer_ntlm, 0)
 
 /* Fields set together with another (listed above) and merged by its flag:
  * X(name, by). */
@@ -138,6 +142,10 @@ typedef struct authcache_dir_config_rec_s {
     int digest_userhash;              /* offer userhash=true */
     apr_off_t digest_max_body;        /* auth-int: largest body hashed */
     int digest_max_contexts;          /* live contexts per user */
+    const char *negotiate_keytab;     /* AuthNegotiateKeytab; NULL: krb5's */
+    const char *negotiate_principal;  /* NULL: HTTP@host; "": any in keytab */
+    int negotiate_no_cache;           /* DisableKerberosCredentialCaching */
+    int negotiate_offer_ntlm;         /* AuthNegotiateOfferNTLM */
 /* a byte each (not a bit field): the seconds setter finds it by offset */
 #define AUTHCACHE_SET_FLAG(f, scoped) unsigned char f##_set;
     AUTHCACHE_DIR_FIELDS(AUTHCACHE_SET_FLAG)
@@ -246,7 +254,13 @@ int authcache_auth_status(request_rec *r);
     X(digest_replays, "Digest nonce counts refused as replays")           \
     X(digest_denials, "Digest logons refused")                            \
     X(digest_bad_input, "malformed Digest headers")                       \
-    X(digest_user_evictions, "Digest contexts dropped: their user held AuthCacheDigestMaxContexts")
+    X(digest_user_evictions, "Digest contexts dropped: their user held AuthCacheDigestMaxContexts")\
+    X(negotiate_challenges, "Negotiate challenges sent (no or an unfinished token)")\
+    X(negotiate_logons, "Kerberos tokens accepted through GSSAPI")          \
+    X(negotiate_cache_hits, "Negotiate requests served from the connection's Kerberos identity")\
+    X(negotiate_denials, "Kerberos tokens refused by GSSAPI (wrong, expired, replayed, another service)")\
+    X(negotiate_bad_input, "malformed Negotiate headers or tokens of no mechanism offered")\
+    X(negotiate_refused_bindings, "Kerberos logons refused: channel bindings missing under Require")
 
 typedef enum {
 #define AUTHCACHE_COUNTER_ENUM(n, d) AUTHCACHE_C_##n,
@@ -419,12 +433,25 @@ apr_status_t authcache_ntlm_epa_check(request_rec *r,
                                       const char *who);
 void authcache_winbind_register(apr_pool_t *p);
 
+/* Shared with AuthType Negotiate (authcache_ntlm.c): why r must not use
+ * or fill a connection's credential (DisableNTLMCredentialCaching, a
+ * proxy), or NULL; and REMOTE_USER in the AuthNTLMUserFormat format. */
+const char *authcache_ntlm_no_cache_reason(request_rec *r,
+                                           const struct authcache_dir_config_rec_s *conf);
+const char *authcache_format_user(request_rec *r, int format,
+                                  const char *user, const char *domain);
+/* AuthType NTLM's check_authn, for a location of another AuthType that
+ * offers NTLM too (AuthNegotiateOfferNTLM) */
+int authcache_ntlm_check(request_rec *r);
+
 /* ---- providers and handlers ----------------------------------------- */
 
 void authcache_basic_register_hooks(apr_pool_t *p);
 void authcache_ntlm_register_hooks(apr_pool_t *p);
 void authcache_digest_register_hooks(apr_pool_t *p);
 void authcache_status_register_hooks(apr_pool_t *p);
+/* AuthType Negotiate (authcache_negotiate.c, built with GSSAPI only) */
+void authcache_negotiate_register_hooks(apr_pool_t *p);
 /* The counters v[AUTHCACHE_C_COUNT] and the store's figures as metrics
  * (Prometheus text or OpenMetrics), for the status handler's ?metrics */
 void authcache_metrics(request_rec *r, const apr_uint64_t *v, int in_use);

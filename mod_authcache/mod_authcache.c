@@ -11,6 +11,7 @@
  *   authcache_ntlm_file.c  the "file" NTLM authority (AuthNTLMUserFile)
  *   authcache_digest.c   AuthType Digest with a shared security-context cache
  *   authcache_winbind.c  the domain through winbindd (NTLM and Basic)
+ *   authcache_negotiate.c  AuthType Negotiate: Kerberos through GSSAPI
  *   authcache_notes.c    notes, environment, optional function
  *   authcache_status.c   the authcache-status handler
  *   ac_*.c               protocol and token code without httpd headers
@@ -31,6 +32,9 @@ static void authcache_register_hooks(apr_pool_t *p)
     authcache_digest_register_hooks(p);
 #ifdef AUTHCACHE_HAVE_WBCLIENT
     authcache_winbind_register(p);
+#endif
+#ifdef AUTHCACHE_HAVE_GSSAPI
+    authcache_negotiate_register_hooks(p);
 #endif
     authcache_notes_register_hooks(p);
     authcache_status_register_hooks(p);

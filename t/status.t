@@ -42,7 +42,10 @@ is_deeply([sort grep { !/^(in_use|store)$/ } keys %$j],
                    ntlm_refused_target_info
                    digest_challenges digest_logons digest_context_hits
                    digest_stale digest_replays digest_denials
-                   digest_bad_input digest_user_evictions)],
+                   digest_bad_input digest_user_evictions
+                   negotiate_challenges negotiate_logons negotiate_cache_hits
+                   negotiate_denials negotiate_bad_input
+                   negotiate_refused_bindings)],
           'every counter is there');
 
 # --- metrics: scraped as Prometheus does, parsed by the client library
@@ -104,7 +107,12 @@ my %json_of = (
     req('digest', 'challenge') => 'digest_challenges', calls('digest') => 'digest_logons',
     req('digest', 'cache_hit') => 'digest_context_hits', req('digest', 'stale') => 'digest_stale',
     req('digest', 'replay') => 'digest_replays', req('digest', 'denied') => 'digest_denials',
-    req('digest', 'bad_input') => 'digest_bad_input');
+    req('digest', 'bad_input') => 'digest_bad_input',
+    req('negotiate', 'challenge') => 'negotiate_challenges',
+    calls('negotiate') => 'negotiate_logons',
+    req('negotiate', 'cache_hit') => 'negotiate_cache_hits',
+    req('negotiate', 'denied') => 'negotiate_denials',
+    req('negotiate', 'bad_input') => 'negotiate_bad_input');
 $j = counters();
 is_deeply({ map { $_ => $om->{v}{$_} } keys %json_of },
           { map { $_ => $j->{ $json_of{$_} } } keys %json_of },

@@ -1,0 +1,589 @@
+/*
+ * AuthType Negotiate with Kerberos through MIT GSSAPI, the identity
+ * cached on the keep-alive connection as AuthType NTLM caches its
+ * credential (and as http.sys does with authPersistNonNTLM):
+ *
+ *   no header, nothing cached   -> 401 WWW-Authenticate: Negotiate
+ *   Negotiate <token>           -> gss_accept_sec_context with the
+ *                                  keytab's key for the service principal,
+ *                                  Kerberos only (SPNEGO is GSSAPI's, told
+ *                                  to negotiate nothing else); the identity
+ *                                  is cached on the connection until the
+ *                                  ticket ends
+ *   no header, identity cached  -> granted from it, no GSSAPI call,
+ *                                  AUTHCACHE_CACHED_CRED=1
+ *
+ * The same rules as NTLM's decide where the cache is used: the scope of
+ * the section (authcache_scope.c), proxies (authcache_ntlm_no_cache_reason,
+ * with DisableKerberosCredentialCaching in place of
+ * DisableNTLMCredentialCaching), HTTP/2 streams (never cached; each
+ * request brings its own ticket), an application's 401.
+ *
+ * Replays: a Kerberos authenticator can be sent again by whoever saw it
+ * until the clock skew has passed, and here it would buy a cached
+ * identity on the attacker's own connection. MIT's replay cache (the
+ * default "dfl" file under /var/tmp, one per uid, shared by all httpd
+ * children) refuses it; it is left on.
+ */
+#include <gssapi/gssapi.h>
+#include <gssapi/gssapi_ext.h>
+#include <gssapi/gssapi_krb5.h>
+
+#include "apr_base64.h"
+#include "apr_strings.h"
+#include "httpd.h"
+#include "http_config.h"
+#include "http_core.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "http_request.h"
+#include "http_ssl.h"
+
+#include "mod_authcache.h"
+#include "authcache_private.h"
+#include "ac_negotiate.h"
+
+APLOG_USE_MODULE(authcache);
+
+/* Largest decoded token: a ticket with a large PAC (Windows' MaxTokenSize
+ * is 48000; httpd's LimitRequestFieldSize is the tighter limit anyway). */
+#define NEG_MAX_TOKEN 65536
+#define NEG_CONN_KEY  "authcache_negotiate"
+#define NEG_FILTER    "AUTHCACHE_NEGOTIATE_401"
+/* A few scopes per connection, as for NTLM */
+#define NEG_MAX_SCOPES 8
+
+typedef struct {
+    apr_pool_t *pool;          /* the fields below; cleared on forget */
+    gss_ctx_id_t ctx;          /* a handshake GSSAPI wants continued */
+    const char *ctx_scope;     /* where it started */
+    /* the cached identity, until its ticket ends */
+    const char *user, *domain, *realm, *principal;
+    apr_time_t expires;
+    apr_array_header_t *scopes;    /* of const char * */
+} negotiate_conn;
+
+static void neg_delete_ctx(negotiate_conn *nc)
+{
+    OM_uint32 minor;
+
+    if (nc->ctx != GSS_C_NO_CONTEXT)
+        gss_delete_sec_context(&minor, &nc->ctx, GSS_C_NO_BUFFER);
+    nc->ctx = GSS_C_NO_CONTEXT;
+}
+
+static apr_status_t neg_conn_cleanup(void *data)
+{
+    neg_delete_ctx(data);
+    return APR_SUCCESS;
+}
+
+static void neg_forget(negotiate_conn *nc)
+{
+    neg_delete_ctx(nc);
+    apr_pool_clear(nc->pool);
+    nc->ctx_scope = NULL;
+    nc->user = nc->domain = nc->realm = nc->principal = NULL;
+    nc->scopes = NULL;
+}
+
+static negotiate_conn *neg_conn(request_rec *r)
+{
+    conn_rec *c = r->connection;
+    negotiate_conn *nc = NULL;
+
+    apr_pool_userdata_get((void **)&nc, NEG_CONN_KEY, c->pool);
+    if (nc)
+        return nc;
+    nc = apr_pcalloc(c->pool, sizeof(*nc));
+    if (apr_pool_create(&nc->pool, c->pool) != APR_SUCCESS)
+        return NULL;
+    apr_pool_tag(nc->pool, "authcache_negotiate");
+    nc->ctx = GSS_C_NO_CONTEXT;
+    apr_pool_cleanup_register(c->pool, nc, neg_conn_cleanup,
+                              apr_pool_cleanup_null);
+    apr_pool_userdata_setn(nc, NEG_CONN_KEY, NULL, c->pool);
+    return nc;
+}
+
+static int neg_in_scope(const negotiate_conn *nc, const char *scope)
+{
+    int i;
+
+    for (i = 0; nc->scopes && i < nc->scopes->nelts; i++)
+        if (!strcmp(APR_ARRAY_IDX(nc->scopes, i, const char *), scope))
+            return 1;
+    return 0;
+}
+
+/* GSSAPI's words for major/minor, for the log */
+static const char *gss_text(request_rec *r, OM_uint32 major, OM_uint32 minor)
+{
+    const char *out = "";
+    OM_uint32 ctx, m, st;
+    gss_buffer_desc buf;
+    int type;
+
+    for (type = GSS_C_GSS_CODE; type <= GSS_C_MECH_CODE; type++) {
+        st = type == GSS_C_GSS_CODE ? major : minor;
+        ctx = 0;
+        do {
+            if (GSS_ERROR(gss_display_status(&m, st, type, GSS_C_NO_OID,
+                                             &ctx, &buf)))
+                break;
+            out = apr_pstrcat(r->pool, out, *out ? "; " : "",
+                              apr_pstrmemdup(r->pool, buf.value, buf.length),
+                              NULL);
+            gss_release_buffer(&m, &buf);
+        } while (ctx);
+    }
+    return out;
+}
+
+/* 401 with "Negotiate" or "Negotiate <token>" */
+static int neg_challenge(request_rec *r, const gss_buffer_desc *tok)
+{
+    const char *v = "Negotiate";
+
+    if (tok && tok->length) {
+        char *b64 = apr_palloc(r->pool,
+                               apr_base64_encode_len((int)tok->length));
+        apr_base64_encode(b64, tok->value, (int)tok->length);
+        v = apr_pstrcat(r->pool, "Negotiate ", b64, NULL);
+    }
+    authcache_count(AUTHCACHE_C_negotiate_challenges);
+    apr_table_setn(r->err_headers_out,
+                   r->proxyreq == PROXYREQ_PROXY ? "Proxy-Authenticate"
+                                                 : "WWW-Authenticate", v);
+    return authcache_auth_status(r);
+}
+
+/* REMOTE_USER as AuthNTLMUserFormat says: DOMAIN\\user, user@REALM (the
+ * Kerberos realm, as a UPN has it) or user */
+static int neg_granted(request_rec *r, const authcache_dir_config_rec *conf,
+                       int cached, int persistent, const char *user,
+                       const char *domain, const char *realm,
+                       const char *header)
+{
+    r->user = (char *)authcache_format_user(
+        r, conf->ntlm_user_format, user,
+        conf->ntlm_user_format == AUTHCACHE_USER_UPN ? realm : domain);
+    r->ap_auth_type = "Negotiate";
+    authcache_notes_set(r, cached, AUTHCACHE_SOURCE_KERBEROS, user, domain,
+                        header);
+    apr_table_setn(r->err_headers_out, "Persistent-Auth",
+                   persistent ? "true" : "false");
+    return OK;
+}
+
+/*
+ * Why r must not use or fill the connection's identity, or NULL: NTLM's
+ * proxy rules, with this scheme's own switch in place of
+ * DisableNTLMCredentialCaching.
+ */
+static const char *neg_no_cache_reason(request_rec *r,
+                                       const authcache_dir_config_rec *conf)
+{
+    authcache_dir_config_rec proxy_rules;
+
+    if (conf->negotiate_no_cache)
+        return "DisableKerberosCredentialCaching";
+    if (r->connection->master)
+        return "an HTTP/2 stream";
+    proxy_rules = *conf;
+    proxy_rules.ntlm_no_cache = 0;
+    return authcache_ntlm_no_cache_reason(r, &proxy_rules);
+}
+
+/* The acceptor's credential: the section's keytab and principal. */
+static OM_uint32 neg_acquire(request_rec *r,
+                             const authcache_dir_config_rec *conf,
+                             gss_cred_id_t *cred, OM_uint32 *minor)
+{
+    static gss_OID_desc krb5_oid = { 9, (void *)"\x2a\x86\x48\x86\xf7\x12"
+                                                "\x01\x02\x02" };
+    gss_OID_set_desc krb5_only = { 1, &krb5_oid };
+    gss_key_value_element_desc kt = { "keytab", conf->negotiate_keytab };
+    gss_key_value_set_desc store = { conf->negotiate_keytab ? 1 : 0, &kt };
+    gss_name_t name = GSS_C_NO_NAME;
+    gss_buffer_desc nb;
+    gss_OID ntype;
+    const char *p = conf->negotiate_principal;
+    OM_uint32 major, m;
+
+    if (!p) {
+        p = apr_pstrcat(r->pool, "HTTP@", ap_get_server_name(r), NULL);
+        ntype = GSS_C_NT_HOSTBASED_SERVICE;
+    }
+    else
+        ntype = (gss_OID)GSS_KRB5_NT_PRINCIPAL_NAME;
+    if (*p) {
+        nb.value = (void *)p;
+        nb.length = strlen(p);
+        major = gss_import_name(minor, &nb, ntype, &name);
+        if (GSS_ERROR(major))
+            return major;
+    }
+    major = gss_acquire_cred_from(minor, name, GSS_C_INDEFINITE,
+                                  GSS_C_NO_OID_SET, GSS_C_ACCEPT, &store,
+                                  cred, NULL, NULL);
+    gss_release_name(&m, &name);
+    /* SPNEGO may then negotiate Kerberos only: NTLM is the module's own */
+    if (!GSS_ERROR(major)) {
+        major = gss_set_neg_mechs(minor, *cred, &krb5_only);
+        if (GSS_ERROR(major))
+            gss_release_cred(&m, cred);
+    }
+    return major;
+}
+
+/*
+ * The channel bindings a client on this TLS connection binds its
+ * authenticator to, for AuthNTLMChannelBinding Allow and Require; NULL
+ * over plain HTTP, with Off, or when the certificate has none (logged).
+ */
+static gss_channel_bindings_t neg_bindings(request_rec *r,
+                                           const authcache_dir_config_rec *conf)
+{
+    gss_channel_bindings_t cb;
+    unsigned char *app;
+    apr_size_t len;
+    const char *pem, *why = NULL;
+    conn_rec *c = r->connection;
+
+    if (conf->ntlm_channel_binding == AC_NTLM_CB_OFF
+        || !ap_ssl_conn_is_ssl(c))
+        return GSS_C_NO_CHANNEL_BINDINGS;
+    pem = ap_ssl_var_lookup(r->pool, r->server, c, r, "SSL_SERVER_CERT");
+    app = apr_palloc(r->pool, AC_NEGOTIATE_CB_MAX);
+    if (!pem || !*pem)
+        why = "mod_ssl reports no server certificate";
+    else
+        ac_negotiate_cb_app_data(pem, app, &len, &why);
+    if (why) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "authcache: no Kerberos "
+                      "channel bindings for this TLS connection: %s", why);
+        return GSS_C_NO_CHANNEL_BINDINGS;
+    }
+    cb = apr_pcalloc(r->pool, sizeof(*cb));
+    cb->application_data.value = app;
+    cb->application_data.length = len;
+    return cb;
+}
+
+/* Decodes "Negotiate <base64>": NULL (logged, counted) if it is not that. */
+static unsigned char *neg_decode(request_rec *r, const char *header,
+                                 apr_size_t *len)
+{
+    const char *b64 = header + 9;
+    apr_size_t n;
+    unsigned char *tok;
+
+    while (*b64 == ' ')
+        b64++;
+    n = strspn(b64, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                    "0123456789+/");
+    n += strspn(b64 + n, "=");
+    if (!*b64 || b64[n + strspn(b64 + n, " \t")]
+        || n > (apr_size_t)apr_base64_encode_len(NEG_MAX_TOKEN)) {
+        authcache_count(AUTHCACHE_C_negotiate_bad_input);
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "authcache: malformed "
+                      "Negotiate Authorization header for %s", r->uri);
+        return NULL;
+    }
+    tok = apr_palloc(r->pool, apr_base64_decode_len(b64));
+    *len = (apr_size_t)apr_base64_decode_binary(tok, b64);
+    if (!*len) {
+        authcache_count(AUTHCACHE_C_negotiate_bad_input);
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "authcache: empty "
+                      "Negotiate token for %s", r->uri);
+        return NULL;
+    }
+    return tok;
+}
+
+/* What GSSAPI established: checked, named, cached; the response. */
+static int neg_established(request_rec *r, negotiate_conn *nc,
+                           const authcache_dir_config_rec *conf,
+                           const char *header, gss_name_t src,
+                           gss_OID mech, OM_uint32 flags, OM_uint32 lifetime,
+                           const gss_buffer_desc *out, const char *no_cache)
+{
+    const char *user, *realm, *domain, *why, *principal;
+    gss_buffer_desc nb;
+    OM_uint32 m;
+
+    if (!gss_oid_equal(mech, gss_mech_krb5)) {
+        /* set_neg_mechs should make this impossible: belt and braces */
+        authcache_count(AUTHCACHE_C_negotiate_bad_input);
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "authcache: "
+                      "Negotiate for %s established a mechanism other "
+                      "than Kerberos; refused", r->uri);
+        return neg_challenge(r, NULL);
+    }
+    if (conf->ntlm_channel_binding == AC_NTLM_CB_REQUIRE
+        && !(flags & GSS_C_CHANNEL_BOUND_FLAG)) {
+        authcache_count(AUTHCACHE_C_negotiate_refused_bindings);
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "authcache: Kerberos "
+                      "logon refused for %s: the ticket's authenticator is "
+                      "not bound to this TLS channel (AuthNTLMChannelBinding "
+                      "Require)", r->uri);
+        return neg_challenge(r, NULL);
+    }
+    if (GSS_ERROR(gss_display_name(&m, src, &nb, NULL)))
+        return HTTP_INTERNAL_SERVER_ERROR;
+    principal = apr_pstrmemdup(r->pool, nb.value, nb.length);
+    gss_release_buffer(&m, &nb);
+    if (ac_negotiate_split_principal(principal, r->pool, &user, &realm,
+                                     &domain, &why) != APR_SUCCESS) {
+        authcache_count(AUTHCACHE_C_negotiate_denials);
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "authcache: Kerberos "
+                      "principal %s refused for %s: %s", principal, r->uri,
+                      why);
+        return neg_challenge(r, NULL);
+    }
+    if (!no_cache) {
+        neg_forget(nc);
+        nc->user = apr_pstrdup(nc->pool, user);
+        nc->domain = apr_pstrdup(nc->pool, domain);
+        nc->realm = apr_pstrdup(nc->pool, realm);
+        nc->principal = apr_pstrdup(nc->pool, principal);
+        nc->expires = lifetime == GSS_C_INDEFINITE
+                      ? APR_INT64_MAX
+                      : apr_time_now() + apr_time_from_sec(lifetime);
+        nc->scopes = apr_array_make(nc->pool, 2, sizeof(const char *));
+        APR_ARRAY_PUSH(nc->scopes, const char *) =
+            apr_pstrdup(nc->pool, authcache_scope(r));
+    }
+    if (out->length) {
+        /* mutual authentication: the AP-REP, on the granted response */
+        char *b64 = apr_palloc(r->pool,
+                               apr_base64_encode_len((int)out->length));
+        apr_base64_encode(b64, out->value, (int)out->length);
+        apr_table_setn(r->err_headers_out, "WWW-Authenticate",
+                       apr_pstrcat(r->pool, "Negotiate ", b64, NULL));
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "authcache: Kerberos logon "
+                  "of %s for %s%s", principal, r->uri,
+                  (flags & GSS_C_CHANNEL_BOUND_FLAG) ? " (channel bound)"
+                                                     : "");
+    return neg_granted(r, conf, 0, !no_cache, user, domain, realm, header);
+}
+
+/* A token: accepted by GSSAPI (Kerberos only), or refused. */
+static int neg_accept(request_rec *r, negotiate_conn *nc,
+                      const authcache_dir_config_rec *conf,
+                      const char *header, const char *no_cache)
+{
+    gss_buffer_desc in, out = GSS_C_EMPTY_BUFFER;
+    gss_cred_id_t cred = GSS_C_NO_CREDENTIAL;
+    gss_name_t src = GSS_C_NO_NAME;
+    gss_OID mech = GSS_C_NO_OID;
+    OM_uint32 major, minor, m, flags = 0, lifetime = 0;
+    const char *scope = authcache_scope(r);
+    apr_size_t len;
+    int rc;
+
+    if (!(in.value = neg_decode(r, header, &len)))
+        return HTTP_BAD_REQUEST;
+    in.length = len;
+    if (ac_negotiate_is_ntlmssp(in.value, len)) {
+        authcache_count(AUTHCACHE_C_negotiate_bad_input);
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "authcache: NTLM inside "
+                      "Negotiate for %s: only Kerberos is offered there",
+                      r->uri);
+        neg_forget(nc);
+        return neg_challenge(r, NULL);
+    }
+    /* a handshake GSSAPI continues only in the section it started in */
+    if (nc->ctx != GSS_C_NO_CONTEXT
+        && (!nc->ctx_scope || strcmp(nc->ctx_scope, scope)))
+        neg_delete_ctx(nc);
+    major = neg_acquire(r, conf, &cred, &minor);
+    if (GSS_ERROR(major)) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "authcache: no Kerberos "
+                      "key for %s (AuthNegotiateKeytab %s, "
+                      "AuthNegotiateServicePrincipal %s): %s", r->uri,
+                      conf->negotiate_keytab ? conf->negotiate_keytab
+                                             : "(krb5's default)",
+                      conf->negotiate_principal
+                      ? (*conf->negotiate_principal
+                         ? conf->negotiate_principal : "Any")
+                      : apr_pstrcat(r->pool, "HTTP/", ap_get_server_name(r),
+                                    NULL),
+                      gss_text(r, major, minor));
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    authcache_count(AUTHCACHE_C_negotiate_logons);
+    major = gss_accept_sec_context(&minor, &nc->ctx, cred, &in,
+                                   neg_bindings(r, conf), &src, &mech, &out,
+                                   &flags, &lifetime, NULL);
+    gss_release_cred(&m, &cred);
+    if (major == GSS_S_CONTINUE_NEEDED) {
+        nc->ctx_scope = apr_pstrdup(nc->pool, scope);
+        rc = neg_challenge(r, &out);
+    }
+    else if (GSS_ERROR(major)) {
+        neg_delete_ctx(nc);
+        authcache_count(major == GSS_S_DEFECTIVE_TOKEN
+                        ? AUTHCACHE_C_negotiate_bad_input
+                        : major == GSS_S_BAD_BINDINGS
+                        ? AUTHCACHE_C_negotiate_refused_bindings
+                        : AUTHCACHE_C_negotiate_denials);
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "authcache: Kerberos "
+                      "token refused for %s: %s", r->uri,
+                      gss_text(r, major, minor));
+        /* a previous identity is gone: someone else may be logging on */
+        neg_forget(nc);
+        rc = neg_challenge(r, NULL);
+    }
+    else {
+        neg_delete_ctx(nc);
+        rc = neg_established(r, nc, conf, header, src, mech, flags,
+                             lifetime, &out, no_cache);
+    }
+    gss_release_buffer(&m, &out);
+    gss_release_name(&m, &src);
+    return rc;
+}
+
+/* No Negotiate header: the connection's identity, if it serves here. */
+static int neg_from_cache(request_rec *r, negotiate_conn *nc,
+                          const authcache_dir_config_rec *conf,
+                          const char *no_cache)
+{
+    const char *scope = authcache_scope(r);
+
+    if (nc->user && !no_cache) {
+        if (apr_time_now() >= nc->expires) {
+            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "authcache: the "
+                          "ticket of %s has ended: a new one for %s",
+                          nc->principal, r->uri);
+        }
+        else if (!neg_in_scope(nc, scope)) {
+            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "authcache: cached "
+                          "Kerberos identity %s was not verified for %s "
+                          "(scope %s)", nc->principal, r->uri, scope);
+            return neg_challenge(r, NULL);
+        }
+        else if (!conf->ntlm_reject_cached) {
+            authcache_count(AUTHCACHE_C_negotiate_cache_hits);
+            return neg_granted(r, conf, 1, 1, nc->user, nc->domain,
+                               nc->realm, NULL);
+        }
+    }
+    if (nc->user)
+        neg_forget(nc);
+    return neg_challenge(r, NULL);
+}
+
+/*
+ * AuthNegotiateOfferNTLM: no header, and no Kerberos identity serves r
+ * (rc, a challenge, is set): the connection's NTLM credential may; else
+ * both challenges, Negotiate first, as IIS lists its providers.
+ */
+static int neg_or_ntlm(request_rec *r, int rc)
+{
+    const char *h = r->proxyreq == PROXYREQ_PROXY ? "Proxy-Authenticate"
+                                                  : "WWW-Authenticate";
+    int ntlm = authcache_ntlm_check(r);
+
+    apr_table_unset(r->err_headers_out, h);
+    if (ntlm == OK)
+        return OK;
+    if (ntlm != rc)
+        return ntlm;
+    apr_table_addn(r->err_headers_out, h, "Negotiate");
+    apr_table_addn(r->err_headers_out, h, "NTLM");
+    return rc;
+}
+
+static int is_ntlm_header(const char *h)
+{
+    return h && !strncasecmp(h, "NTLM", 4) && (!h[4] || h[4] == ' ');
+}
+
+static int neg_check_user_id(request_rec *r)
+{
+    const authcache_dir_config_rec *conf;
+    const authcache_req_rec *e;
+    negotiate_conn *nc;
+    const char *type = ap_auth_type(r), *sent, *header, *no_cache;
+    int offer_ntlm;
+
+    if (!type || strcasecmp(type, "Negotiate"))
+        return DECLINED;
+    conf = ap_get_module_config(r->per_dir_config, &authcache_module);
+    if (!(nc = neg_conn(r)))
+        return HTTP_INTERNAL_SERVER_ERROR;
+    no_cache = neg_no_cache_reason(r, conf);
+    sent = authcache_auth_header(r);
+    /* NTLM offered too: its messages are AuthType NTLM's (HTTP/2 streams
+     * cannot carry it: Kerberos only there) */
+    offer_ntlm = conf->negotiate_offer_ntlm && !r->connection->master;
+    if (offer_ntlm && is_ntlm_header(sent))
+        return authcache_ntlm_check(r);
+    header = sent && !strncasecmp(sent, "Negotiate", 9)
+             && (!sent[9] || sent[9] == ' ') ? sent : NULL;
+    /* a subrequest or redirect of a request granted in this scope: the
+     * same decision (a ticket cannot be accepted twice: replay cache) */
+    e = authcache_req_earlier(r, AUTHCACHE_SOURCE_KERBEROS, header);
+    if (e && !strcmp(e->granted_scope, authcache_scope(r))) {
+        authcache_notes_reuse(r, e);
+        return OK;
+    }
+    if (sent && !header)
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "authcache: not "
+                      "Negotiate credentials for %s", r->uri);
+    if (!header) {
+        int rc = neg_from_cache(r, nc, conf, sent ? "another scheme"
+                                                  : no_cache);
+
+        return rc != OK && offer_ntlm && !sent ? neg_or_ntlm(r, rc) : rc;
+    }
+    return neg_accept(r, nc, conf, header, no_cache);
+}
+
+/*
+ * An application that answers 401 to a request served from the cached
+ * identity rejects it: drop it and challenge for a new ticket.
+ */
+static apr_status_t neg_401_filter(ap_filter_t *f, apr_bucket_brigade *bb)
+{
+    request_rec *r = f->r;
+    negotiate_conn *nc;
+
+    if (r->status == HTTP_UNAUTHORIZED && (nc = neg_conn(r)) && nc->user) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "authcache: the "
+                      "application refused the cached Kerberos identity %s "
+                      "for %s; challenging", nc->principal, r->uri);
+        neg_forget(nc);
+        apr_table_unset(r->headers_out, "WWW-Authenticate");
+        apr_table_setn(r->err_headers_out, "WWW-Authenticate", "Negotiate");
+        apr_table_setn(r->err_headers_out, "Persistent-Auth", "false");
+    }
+    ap_remove_output_filter(f);
+    return ap_pass_brigade(f->next, bb);
+}
+
+static void neg_insert_filter(request_rec *r)
+{
+    const char *flag = apr_table_get(r->notes, AUTHCACHE_VAR_CACHED_CRED);
+    const char *src = apr_table_get(r->notes, AUTHCACHE_VAR_SOURCE);
+
+    if (flag && *flag == '1' && src
+        && !strcmp(src, AUTHCACHE_SOURCE_KERBEROS))
+        ap_add_output_filter(NEG_FILTER, NULL, r, r->connection);
+}
+
+void authcache_negotiate_register_hooks(apr_pool_t *p)
+{
+    (void)p;
+    ap_hook_check_authn(neg_check_user_id, NULL, NULL, APR_HOOK_MIDDLE,
+                        AP_AUTH_INTERNAL_PER_CONF);
+    ap_register_output_filter(NEG_FILTER, neg_401_filter, NULL,
+                              AP_FTYPE_CONTENT_SET);
+    ap_hook_insert_filter(neg_insert_filter, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_insert_error_filter(neg_insert_filter, NULL, NULL,
+                                APR_HOOK_MIDDLE);
+}
