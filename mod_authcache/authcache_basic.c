@@ -128,11 +128,18 @@ static apr_status_t find_token(request_rec *r, authcache_conn_rec *cc,
     return rv == APR_SUCCESS ? authcache_store_get(r, key, t) : rv;
 }
 
-static void remember_token(authcache_conn_rec *cc, const char *user,
+static void remember_token(request_rec *r, authcache_conn_rec *cc,
+                           const char *user,
                            const ac_name_t *name, const char *context,
                            const unsigned char key[AC_KEY_LEN],
                            const ac_token_t *t, apr_uint32_t gen)
 {
+    if (!cc->basic_pool) {
+        if (apr_pool_create(&cc->basic_pool, r->connection->pool)
+            != APR_SUCCESS)
+            return;             /* not remembered: the store is asked */
+        apr_pool_tag(cc->basic_pool, "authcache_conn");
+    }
     apr_pool_clear(cc->basic_pool);
     cc->basic_user = apr_pstrdup(cc->basic_pool, user);
     cc->basic_domain = apr_pstrmemdup(cc->basic_pool, name->domain,
@@ -200,7 +207,7 @@ static authn_status basic_check_password(request_rec *r, const char *user,
         return AUTH_GRANTED;
     }
 
-    cc = conf->basic_ttl > 0 ? authcache_conn(r) : NULL;
+    cc = conf->basic_ttl > 0 ? authcache_conn_keyed(r) : NULL;
     if (cc && !cc->mac)
         cc = NULL;              /* no keyring: the module is not set up */
     if (cc) {
@@ -230,7 +237,7 @@ static authn_status basic_check_password(request_rec *r, const char *user,
             apr_table_setn(r->notes, AUTHCACHE_VAR_GROUPS,
                            apr_pstrmemdup(r->pool, t.groups, t.groups_len));
         if (!from_conn)
-            remember_token(cc, user, &name, context, key, &t, gen);
+            remember_token(r, cc, user, &name, context, key, &t, gen);
         ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r,
                       "authcache: %s served from the cache", user);
         st = AUTH_GRANTED;

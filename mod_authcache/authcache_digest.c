@@ -55,7 +55,7 @@ static apr_status_t digest_conn_cleanup(void *data)
 
 static authcache_digest_conn *digest_conn(request_rec *r)
 {
-    authcache_conn_rec *cc = authcache_conn(r);
+    authcache_conn_rec *cc = authcache_conn_keyed(r);
     apr_pool_t *cp = r->connection->pool;
     authcache_digest_conn *k;
 

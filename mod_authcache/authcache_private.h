@@ -274,7 +274,8 @@ typedef struct {
      * The last Basic token this connection verified, reused while the
      * store's generation is unchanged (see authcache_store_generation).
      */
-    apr_pool_t *basic_pool;    /* holds basic_user and basic_context */
+    apr_pool_t *basic_pool;    /* holds basic_user and basic_context;
+                                * made at the first remembered token */
     const char *basic_user;
     const char *basic_domain;  /* as split: the key is over it */
     apr_size_t basic_domain_len;
@@ -287,8 +288,11 @@ typedef struct {
     struct authcache_digest_conn *digest;  /* keys and the last context */
 } authcache_conn_rec;
 
-/* r's connection state (mac is NULL when no keyring is set up). */
+/* r's connection state; its mac and basic_pool are made when first
+ * needed: authcache_conn_keyed() makes the mac (still NULL when no
+ * keyring is set up; NULL on failure). */
 authcache_conn_rec *authcache_conn(request_rec *r);
+authcache_conn_rec *authcache_conn_keyed(request_rec *r);
 
 /*
  * A counter bumped after every store into the cache. A connection may

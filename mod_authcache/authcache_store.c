@@ -98,26 +98,38 @@ int authcache_counters_read(apr_uint64_t *out)
     return counters != NULL;
 }
 
+/*
+ * Only the record itself: an NTLM connection never needs the MAC context
+ * (an EVP_MAC_CTX of its own) nor the Basic pool, and an idle keep-alive
+ * connection should cost no more than it must (authcache_conn_keyed()).
+ */
 authcache_conn_rec *authcache_conn(request_rec *r)
 {
     conn_rec *c = r->connection;
     authcache_conn_rec *cc = ap_get_module_config(c->conn_config,
                                                   &authcache_module);
+
+    if (!cc) {
+        cc = apr_pcalloc(c->pool, sizeof(*cc));
+        ap_set_module_config(c->conn_config, &authcache_module, cc);
+    }
+    return cc;
+}
+
+authcache_conn_rec *authcache_conn_keyed(request_rec *r)
+{
+    authcache_conn_rec *cc = authcache_conn(r);
     apr_status_t rv;
 
-    if (cc)
+    if (cc->mac || !keyring)
         return cc;
-    cc = apr_pcalloc(c->pool, sizeof(*cc));
-    rv = keyring ? ac_mac_create(&cc->mac, keyring, c->pool) : APR_SUCCESS;
-    if (rv == APR_SUCCESS)
-        rv = apr_pool_create(&cc->basic_pool, c->pool);
+    rv = ac_mac_create(&cc->mac, keyring, r->connection->pool);
     if (rv != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
                       "authcache: cannot set up connection state");
+        cc->mac = NULL;
         return NULL;
     }
-    apr_pool_tag(cc->basic_pool, "authcache_conn");
-    ap_set_module_config(c->conn_config, &authcache_module, cc);
     return cc;
 }
 
