@@ -68,6 +68,7 @@ static void seal_and_store(request_rec *r, ac_mac_t *m,
                            int replacing)
 {
     unsigned char salt[AC_SALT_LEN];
+    apr_time_t now = apr_time_now();
     ac_token_t t;
     apr_status_t rv;
 
@@ -76,8 +77,8 @@ static void seal_and_store(request_rec *r, ac_mac_t *m,
 
     rv = apr_generate_random_bytes(salt, sizeof(salt));
     if (rv == APR_SUCCESS)
-        rv = ac_token_seal(m, key, password, strlen(password), salt,
-                           apr_time_now() + ttl, groups,
+        rv = ac_token_seal(m, key, password, strlen(password), salt, now,
+                           now + ttl, groups,
                            groups ? strlen(groups) : 0, &t);
     if (rv != APR_SUCCESS)
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
@@ -219,6 +220,16 @@ static authn_status basic_check_password(request_rec *r, const char *user,
         if (rv == APR_SUCCESS && t.expires <= apr_time_now()) {
             /* the store may keep it a little longer; we never use it */
             authcache_count(AUTHCACHE_C_basic_expired);
+            cc->basic_valid = 0;
+            rv = APR_NOTFOUND;
+        }
+        if (rv == APR_SUCCESS
+            && authcache_purged(name.user, name.user_len, name.domain,
+                                name.domain_len, t.created)) {
+            /* made before a purge of this user: the backend decides */
+            authcache_count(AUTHCACHE_C_purged_refused);
+            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                          "authcache: cached token of %s was purged", user);
             cc->basic_valid = 0;
             rv = APR_NOTFOUND;
         }

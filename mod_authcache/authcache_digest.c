@@ -259,6 +259,15 @@ static int context_fits(const authcache_digest_req *q)
         : !strcmp(c->user, d->username);
 }
 
+/* 1 when c's user was purged after c was made */
+static int digest_purged(const ac_digest_ctx_t *c)
+{
+    const char *domain = c->domain ? c->domain : "";
+
+    return authcache_purged(c->user, strlen(c->user), domain, strlen(domain),
+                            c->created);
+}
+
 /*
  * Phase 2: the context the opaque names, or for a first use (nc 1, a
  * young nonce) H(A1) from the backends. Nothing of the body is read
@@ -285,6 +294,14 @@ static int digest_resolve(authcache_digest_req *q)
         if (!context_fits(q))
             return digest_refuse(q, AUTHCACHE_C_digest_denials,
                                  "the opaque names another context");
+        if (digest_purged(q->cached)) {
+            authcache_count(AUTHCACHE_C_purged_refused);
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, q->r,
+                          "authcache: Digest context of %s was purged: a "
+                          "new logon is asked for %s", q->cached->user,
+                          q->r->uri);
+            return digest_challenge(q->r, q->conf, q->k, NULL, 0);
+        }
         q->user = q->cached->user;
         apr_cpystrn(q->ha1, q->cached->ha1, sizeof(q->ha1));
         return DIGEST_NEXT;

@@ -557,6 +557,37 @@ static unsigned char *ntlm_decode(request_rec *r, const char *header,
     return msg;
 }
 
+/*
+ * 1 (logged and counted) when the connection's credential must be
+ * verified again: its user was purged since the logon, or it is older
+ * than AuthNTLMCredentialLifetime.
+ */
+static int ntlm_cred_stale(request_rec *r,
+                           const authcache_dir_config_rec *conf,
+                           const ntlm_cred *c)
+{
+    if (authcache_purged(c->user, strlen(c->user), c->domain,
+                         strlen(c->domain), c->verified_at)) {
+        authcache_count(AUTHCACHE_C_purged_refused);
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "authcache: cached NTLM credential of %s\\%s was "
+                      "purged: logon asked again for %s", c->domain,
+                      c->user, r->uri);
+        return 1;
+    }
+    if (conf->ntlm_credential_lifetime > 0
+        && apr_time_now() - c->verified_at
+           > conf->ntlm_credential_lifetime) {
+        authcache_count(AUTHCACHE_C_ntlm_lifetime_expired);
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                      "authcache: cached NTLM credential of %s\\%s is older "
+                      "than AuthNTLMCredentialLifetime: logon asked again "
+                      "for %s", c->domain, c->user, r->uri);
+        return 1;
+    }
+    return 0;
+}
+
 /* No NTLM header: the connection's credential, if it serves here. */
 static int ntlm_from_cache(request_rec *r, authcache_ntlm_conn *nc,
                            const authcache_dir_config_rec *conf,
@@ -568,6 +599,11 @@ static int ntlm_from_cache(request_rec *r, authcache_ntlm_conn *nc,
     if (header)
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                       "authcache: not NTLM credentials for %s", r->uri);
+    if (c && !header && !no_cache && ntlm_cred_stale(r, conf, c)) {
+        /* purged or past its lifetime: re-verified by a new logon */
+        ntlm_forget(nc);
+        return ntlm_challenge_401(r, NULL);
+    }
     if (c && !header && !no_cache) {
         if (!ntlm_cred_in_scope(c, scope)) {
             /* verified by another section's authority: the client logs

@@ -52,6 +52,7 @@ extern module AP_MODULE_DECLARE_DATA authcache_module;
     X(ntlm_reject_cached, 0)       \
     X(ntlm_user_format, 0)         \
     X(ntlm_handshake_timeout, 0)   \
+    X(ntlm_credential_lifetime, 0) \
     X(ntlm_channel_binding, 1)     \
     X(ntlm_spns, 1)                \
     X(ntlm_timestamp_skew, 1)      \
@@ -124,6 +125,8 @@ typedef struct authcache_dir_config_rec_s {
     int ntlm_reject_cached;           /* AuthNTLMRejectCachedCredentials */
     int ntlm_user_format;             /* authcache_user_format_e */
     apr_interval_time_t ntlm_handshake_timeout; /* to answer a CHALLENGE */
+    apr_interval_time_t ntlm_credential_lifetime; /* 0: Off (the
+                                 * connection's life, as IIS) */
     int ntlm_channel_binding;         /* ac_ntlm_cb_e */
     apr_array_header_t *ntlm_spns;    /* of const char *; NULL: the host's */
     int ntlm_spns_any;                /* travels with ntlm_spns: no check */
@@ -246,7 +249,11 @@ int authcache_auth_status(request_rec *r);
     X(digest_replays, "Digest nonce counts refused as replays")           \
     X(digest_denials, "Digest logons refused")                            \
     X(digest_bad_input, "malformed Digest headers")                       \
-    X(digest_user_evictions, "Digest contexts dropped: their user held AuthCacheDigestMaxContexts")
+    X(digest_user_evictions, "Digest contexts dropped: their user held AuthCacheDigestMaxContexts")\
+    X(purges_user,    "purges of one user's cached credentials (POST to the status handler)")\
+    X(purges_all,     "purges of every cached credential")                \
+    X(purged_refused, "cached credentials refused: made before a purge")  \
+    X(ntlm_lifetime_expired, "NTLM credentials past AuthNTLMCredentialLifetime: logon asked again")
 
 typedef enum {
 #define AUTHCACHE_COUNTER_ENUM(n, d) AUTHCACHE_C_##n,
@@ -432,5 +439,17 @@ void authcache_status_register_hooks(apr_pool_t *p);
 /* The counters v[AUTHCACHE_C_COUNT] and the store's figures as metrics
  * (Prometheus text or OpenMetrics), for the status handler's ?metrics */
 void authcache_metrics(request_rec *r, const apr_uint64_t *v, int in_use);
+
+/* ---- purges (authcache_purge.c) ------------------------------------ */
+
+/*
+ * 1 when a credential of user (in domain; dlen 0: none) made at made was
+ * purged since: refuse it from the cache. Counts nothing.
+ */
+int authcache_purged(const char *user, apr_size_t ulen, const char *domain,
+                     apr_size_t dlen, apr_time_t made);
+/* POST to the status handler: "user=NAME" or "all=1" */
+int authcache_purge_handler(request_rec *r);
+void authcache_purge_register_hooks(apr_pool_t *p);
 
 #endif /* AUTHCACHE_PRIVATE_H */

@@ -42,7 +42,9 @@ is_deeply([sort grep { !/^(in_use|store)$/ } keys %$j],
                    ntlm_refused_target_info
                    digest_challenges digest_logons digest_context_hits
                    digest_stale digest_replays digest_denials
-                   digest_bad_input digest_user_evictions)],
+                   digest_bad_input digest_user_evictions
+                   purges_user purges_all purged_refused
+                   ntlm_lifetime_expired)],
           'every counter is there');
 
 # --- metrics: scraped as Prometheus does, parsed by the client library
