@@ -82,7 +82,7 @@ static void seal_and_store(request_rec *r, ac_mac_t *m,
                            groups ? strlen(groups) : 0, &t);
     if (rv != APR_SUCCESS)
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
-                      "authcache: cannot seal a token for %s", r->user);
+                      AC_LOGNO(0101) "cannot seal a token for %s", r->user);
     else
         rv = authcache_store_put(r, key, &t);
     if (rv == APR_SUCCESS) {
@@ -94,11 +94,11 @@ static void seal_and_store(request_rec *r, ac_mac_t *m,
     rv = authcache_store_remove(r, key);
     if (rv == APR_SUCCESS)
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
-                      "authcache: the new token for %s could not be stored: "
+                      AC_LOGNO(0102) "the new token for %s could not be stored: "
                       "its old entry is removed", r->user);
     else if (!APR_STATUS_IS_NOTFOUND(rv))
         ap_log_rerror(APLOG_MARK, APLOG_CRIT, rv, r,
-                      "authcache: the old entry for %s could be neither "
+                      AC_LOGNO(0103) "the old entry for %s could be neither "
                       "replaced nor removed: its old password may go on "
                       "working from the cache until its TTL", r->user);
 }
@@ -174,7 +174,7 @@ static authn_status basic_check_password(request_rec *r, const char *user,
 
     if (!conf->providers->nelts) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                      "authcache: AuthBasicProvider authcache needs "
+                      AC_LOGNO(0104) "AuthBasicProvider authcache needs "
                       "AuthCacheProvider (e.g. AuthCacheProvider file) "
                       "for %s", r->uri);
         return AUTH_GENERAL_ERROR;
@@ -192,7 +192,7 @@ static authn_status basic_check_password(request_rec *r, const char *user,
                          &why) != APR_SUCCESS) {
         authcache_count(AUTHCACHE_C_bad_input);
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                      "authcache: refusing login for %s: %s", r->uri, why);
+                      AC_LOGNO(0105) "refusing login for %s: %s", r->uri, why);
         return AUTH_DENIED;
     }
 
@@ -229,7 +229,7 @@ static authn_status basic_check_password(request_rec *r, const char *user,
             /* made before a purge of this user: the backend decides */
             authcache_count(AUTHCACHE_C_purged_refused);
             ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
-                          "authcache: cached token of %s was purged", user);
+                          AC_LOGNO(0106) "cached token of %s was purged", user);
             cc->basic_valid = 0;
             rv = APR_NOTFOUND;
         }
@@ -250,7 +250,7 @@ static authn_status basic_check_password(request_rec *r, const char *user,
         if (!from_conn)
             remember_token(r, cc, user, &name, context, key, &t, gen);
         ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r,
-                      "authcache: %s served from the cache", user);
+                      AC_LOGNO(0107) "%s served from the cache", user);
         st = AUTH_GRANTED;
     }
     else {

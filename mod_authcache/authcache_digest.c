@@ -140,7 +140,7 @@ static int digest_refuse(const authcache_digest_req *q,
 {
     authcache_count(counter);
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, q->r,
-                  "authcache: Digest logon refused for %s: %s", q->r->uri,
+                  AC_LOGNO(0201) "Digest logon refused for %s: %s", q->r->uri,
                   why);
     return digest_challenge(q->r, q->conf, q->k, NULL, 0);
 }
@@ -155,7 +155,7 @@ static int digest_stale(const authcache_digest_req *q, const char *opaque)
 static int digest_bad_input(const authcache_digest_req *q, const char *why)
 {
     authcache_count(AUTHCACHE_C_digest_bad_input);
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, q->r, "authcache: %s", why);
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, q->r, AC_LOGNO(0202) "%s", why);
     return HTTP_BAD_REQUEST;
 }
 
@@ -283,11 +283,11 @@ static int digest_resolve(authcache_digest_req *q)
         if (strcmp(q->cached->scope, authcache_scope(q->r))) {
             /* verified by another section's authority: log on here */
             ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, q->r,
-                          "authcache: Digest context of %s was made in "
+                          AC_LOGNO(0203) "Digest context of %s was made in "
                           "another scope than %s's: a new one is offered",
                           q->cached->user, q->r->uri);
             ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, q->r,
-                          "authcache: context scope %s, request scope %s",
+                          AC_LOGNO(0204) "context scope %s, request scope %s",
                           q->cached->scope, authcache_scope(q->r));
             return digest_challenge(q->r, q->conf, q->k, NULL, 0);
         }
@@ -297,7 +297,7 @@ static int digest_resolve(authcache_digest_req *q)
         if (digest_purged(q->cached)) {
             authcache_count(AUTHCACHE_C_purged_refused);
             ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, q->r,
-                          "authcache: Digest context of %s was purged: a "
+                          AC_LOGNO(0205) "Digest context of %s was purged: a "
                           "new logon is asked for %s", q->cached->user,
                           q->r->uri);
             return digest_challenge(q->r, q->conf, q->k, NULL, 0);
@@ -316,7 +316,7 @@ static int digest_resolve(authcache_digest_req *q)
     if (d->nc != 1 || old) {
         /* a lost (evicted, expired) context, or a replay of one */
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, q->r,
-                      "authcache: no Digest context for this opaque (nc %u) "
+                      AC_LOGNO(0206) "no Digest context for this opaque (nc %u) "
                       "on %s: a new one is offered", d->nc, q->r->uri);
         return digest_stale(q, NULL);
     }
@@ -370,7 +370,7 @@ static int digest_verify(authcache_digest_req *q)
     if (q->stale) {
         /* the right user with an old nonce: a new one, same context */
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, q->r,
-                      "authcache: stale Digest nonce for %s on %s", q->user,
+                      AC_LOGNO(0207) "stale Digest nonce for %s on %s", q->user,
                       q->r->uri);
         return digest_stale(q, q->d.opaque);
     }
@@ -400,7 +400,7 @@ static int digest_commit(authcache_digest_req *q)
     rv = authcache_digest_commit(q, &lost, &why);
     if (lost) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, q->r,
-                      "authcache: Digest replay window of %s on %s: %s; a "
+                      AC_LOGNO(0208) "Digest replay window of %s on %s: %s; a "
                       "new context is offered", q->user, q->r->uri, why);
         return digest_stale(q, NULL);
     }
@@ -464,7 +464,7 @@ static int digest_check_user_id(request_rec *r)
         return DECLINED;              /* mod_auth_digest's, if anyone's */
     if (!(q->k = digest_conn(r))) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                      "authcache: Digest keys unavailable for %s", r->uri);
+                      AC_LOGNO(0209) "Digest keys unavailable for %s", r->uri);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     q->first = authcache_req_initial(r);
@@ -473,7 +473,7 @@ static int digest_check_user_id(request_rec *r)
     if (!q->header || strncasecmp(q->header, "Digest ", 7)) {
         if (q->header)
             ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                          "authcache: not Digest credentials for %s", r->uri);
+                          AC_LOGNO(0210) "not Digest credentials for %s", r->uri);
         return digest_challenge(r, q->conf, q->k, NULL, 0);
     }
     /* once per client request: the same decision in the same scope */

@@ -285,7 +285,7 @@ static apr_status_t ntlm_keep_handshake(request_rec *r,
 
     if (!hs) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, APR_ENOMEM, r,
-                      "authcache: no memory for an NTLM handshake");
+                      AC_LOGNO(0701) "no memory for an NTLM handshake");
         return APR_ENOMEM;
     }
     hs->at = apr_time_now();
@@ -323,7 +323,7 @@ static int ntlm_negotiate(request_rec *r, authcache_ntlm_conn *nc,
         != APR_SUCCESS) {
         authcache_count(AUTHCACHE_C_ntlm_bad_input);
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                      "authcache: bad NTLM NEGOTIATE for %s: %s", r->uri, why);
+                      AC_LOGNO(0702) "bad NTLM NEGOTIATE for %s: %s", r->uri, why);
         return HTTP_BAD_REQUEST;
     }
     /* a NEGOTIATE over a challenge never answered: its leg is not free */
@@ -335,7 +335,7 @@ static int ntlm_negotiate(request_rec *r, authcache_ntlm_conn *nc,
     params.timestamp = ac_ntlm_filetime(apr_time_now());
     if ((rv = apr_generate_random_bytes(params.challenge, 8)) != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
-                      "authcache: no random bytes for an NTLM challenge");
+                      AC_LOGNO(0703) "no random bytes for an NTLM challenge");
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     /* NetBIOS computer names are at most 15 characters: cut the host */
@@ -348,7 +348,7 @@ static int ntlm_negotiate(request_rec *r, authcache_ntlm_conn *nc,
                                 &out_len, &negotiated, &why) != APR_SUCCESS) {
         authcache_count(AUTHCACHE_C_ntlm_bad_input);
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                      "authcache: cannot answer NTLM NEGOTIATE for %s: %s",
+                      AC_LOGNO(0704) "cannot answer NTLM NEGOTIATE for %s: %s",
                       r->uri, why);
         return HTTP_BAD_REQUEST;
     }
@@ -395,7 +395,7 @@ static authn_status ntlm_verify(request_rec *r,
         != APR_SUCCESS) {
         authcache_count(AUTHCACHE_C_ntlm_bad_input);
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                      "authcache: NTLM AUTHENTICATE refused for %s: %s",
+                      AC_LOGNO(0705) "NTLM AUTHENTICATE refused for %s: %s",
                       r->uri, why);
         return AUTH_DENIED;
     }
@@ -405,7 +405,7 @@ static authn_status ntlm_verify(request_rec *r,
                                        AUTHCACHE_NTLM_PROVIDER_VERSION);
     if (!authority) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                      "authcache: no NTLM authority '%s'",
+                      AC_LOGNO(0706) "no NTLM authority '%s'",
                       conf->ntlm_provider_name);
         return AUTH_GENERAL_ERROR;
     }
@@ -419,7 +419,7 @@ static authn_status ntlm_verify(request_rec *r,
                                challenge_len, msg, len, &a, &mic_ok)
             != APR_SUCCESS || !mic_ok)) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
-                      "authcache: NTLM MIC mismatch for %s on %s: "
+                      AC_LOGNO(0707) "NTLM MIC mismatch for %s on %s: "
                       "messages altered in transit?", who, r->uri);
         st = AUTH_DENIED;
     }
@@ -433,7 +433,7 @@ static authn_status ntlm_verify(request_rec *r,
     if (st != AUTH_GRANTED && st != AUTH_GENERAL_ERROR) {
         authcache_count(AUTHCACHE_C_ntlm_denials);
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                      "authcache: NTLM logon of %s refused for %s: %s",
+                      AC_LOGNO(0708) "NTLM logon of %s refused for %s: %s",
                       who, r->uri,
                       st == AUTH_USER_NOT_FOUND ? "unknown user"
                                                 : "wrong password");
@@ -447,7 +447,7 @@ static int ntlm_stray(request_rec *r, authcache_ntlm_conn *nc,
 {
     authcache_count(AUTHCACHE_C_ntlm_bad_input);
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                  "authcache: NTLM AUTHENTICATE for %s %s; the connection's "
+                  AC_LOGNO(0709) "NTLM AUTHENTICATE for %s %s; the connection's "
                   "credential is dropped", r->uri, why);
     ntlm_forget(nc);
     return ntlm_challenge_401(r, NULL);
@@ -484,7 +484,7 @@ static int ntlm_authenticate(request_rec *r, authcache_ntlm_conn *nc,
     if (apr_time_now() - challenged_at > conf->ntlm_handshake_timeout) {
         authcache_count(AUTHCACHE_C_ntlm_bad_input);
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                      "authcache: NTLM challenge for %s expired", r->uri);
+                      AC_LOGNO(0710) "NTLM challenge for %s expired", r->uri);
         return ntlm_challenge_401(r, NULL);
     }
     st = ntlm_verify(r, conf, msg, len, q->ntlm_challenge, q->ntlm_negotiate,
@@ -548,7 +548,7 @@ static unsigned char *ntlm_decode(request_rec *r, const char *header,
         || n > (apr_size_t)apr_base64_encode_len(NTLM_MAX_MESSAGE)) {
         authcache_count(AUTHCACHE_C_ntlm_bad_input);
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                      "authcache: malformed NTLM Authorization header for %s",
+                      AC_LOGNO(0711) "malformed NTLM Authorization header for %s",
                       r->uri);
         return NULL;
     }
@@ -570,7 +570,7 @@ static int ntlm_cred_stale(request_rec *r,
                          strlen(c->domain), c->verified_at)) {
         authcache_count(AUTHCACHE_C_purged_refused);
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                      "authcache: cached NTLM credential of %s\\%s was "
+                      AC_LOGNO(0712) "cached NTLM credential of %s\\%s was "
                       "purged: logon asked again for %s", c->domain,
                       c->user, r->uri);
         return 1;
@@ -580,7 +580,7 @@ static int ntlm_cred_stale(request_rec *r,
            > conf->ntlm_credential_lifetime) {
         authcache_count(AUTHCACHE_C_ntlm_lifetime_expired);
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
-                      "authcache: cached NTLM credential of %s\\%s is older "
+                      AC_LOGNO(0713) "cached NTLM credential of %s\\%s is older "
                       "than AuthNTLMCredentialLifetime: logon asked again "
                       "for %s", c->domain, c->user, r->uri);
         return 1;
@@ -598,7 +598,7 @@ static int ntlm_from_cache(request_rec *r, authcache_ntlm_conn *nc,
 
     if (header)
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                      "authcache: not NTLM credentials for %s", r->uri);
+                      AC_LOGNO(0714) "not NTLM credentials for %s", r->uri);
     if (c && !header && !no_cache && ntlm_cred_stale(r, conf, c)) {
         /* purged or past its lifetime: re-verified by a new logon */
         ntlm_forget(nc);
@@ -609,7 +609,7 @@ static int ntlm_from_cache(request_rec *r, authcache_ntlm_conn *nc,
             /* verified by another section's authority: the client logs
              * on again here, and the new handshake replaces it */
             ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
-                          "authcache: cached NTLM credential of %s\\%s was "
+                          AC_LOGNO(0715) "cached NTLM credential of %s\\%s was "
                           "not verified for %s (scope %s)", c->domain,
                           c->user, r->uri, scope);
             return ntlm_challenge_401(r, NULL);
@@ -623,12 +623,12 @@ static int ntlm_from_cache(request_rec *r, authcache_ntlm_conn *nc,
         }
         authcache_count(AUTHCACHE_C_ntlm_rejected_cached);
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
-                      "authcache: cached NTLM credential rejected for %s "
+                      AC_LOGNO(0716) "cached NTLM credential rejected for %s "
                       "(AuthNTLMRejectCachedCredentials)", r->uri);
     }
     else if (c && no_cache)
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
-                      "authcache: cached NTLM credential not used for %s "
+                      AC_LOGNO(0717) "cached NTLM credential not used for %s "
                       "(%s)", r->uri, no_cache);
     /* disabled, proxied or rejected: the cached credential is gone */
     if (c)
@@ -657,7 +657,7 @@ static int ntlm_check_user_id(request_rec *r)
          * the request over HTTP/1.1.
          */
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                      "authcache: NTLM needs HTTP/1.1: asking the client to "
+                      AC_LOGNO(0718) "NTLM needs HTTP/1.1: asking the client to "
                       "retry %s over HTTP/1.1", r->uri);
         apr_table_setn(r->notes, "ssl-renegotiate-forbidden",
                        "NTLM is bound to HTTP/1.1 connections");
@@ -685,7 +685,7 @@ static int ntlm_check_user_id(request_rec *r)
         || mtype == 2) {
         authcache_count(AUTHCACHE_C_ntlm_bad_input);
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                      "authcache: bad NTLM message for %s: %s", r->uri,
+                      AC_LOGNO(0719) "bad NTLM message for %s: %s", r->uri,
                       mtype == 2 ? "a CHALLENGE sent by the client" : why);
         return HTTP_BAD_REQUEST;
     }
@@ -708,7 +708,7 @@ static apr_status_t ntlm_401_filter(ap_filter_t *f, apr_bucket_brigade *bb)
 
     if (r->status == HTTP_UNAUTHORIZED && (nc = ntlm_conn(r)) && nc->cred) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                      "authcache: the application refused the cached NTLM "
+                      AC_LOGNO(0720) "the application refused the cached NTLM "
                       "credential of %s\\%s for %s; challenging",
                       nc->cred->domain, nc->cred->user, r->uri);
         authcache_count(AUTHCACHE_C_ntlm_rejected_cached);

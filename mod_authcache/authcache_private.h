@@ -18,6 +18,23 @@
 
 extern module AP_MODULE_DECLARE_DATA authcache_module;
 
+/*
+ * A stable, greppable code before every log message: AC_LOGNO(0702)
+ * "..." logs "AC0702: ..." (httpd already prints [authcache:level], so
+ * no message repeats the module's name). Each file has a hundred of its
+ * own; a new message takes the next free number of its file, a new file
+ * the next free hundred. tools/check-logno (make check) fails on a log
+ * call without one and on a number used twice.
+ *   01xx authcache_basic.c        08xx authcache_ntlm_epa.c
+ *   02xx authcache_digest.c       09xx authcache_ntlm_file.c
+ *   03xx authcache_digest_body.c  10xx authcache_purge.c
+ *   04xx authcache_digest_store.c 11xx authcache_scope.c
+ *   05xx authcache_digest_users.c 12xx authcache_shmht.c
+ *   06xx authcache_notes.c        13xx authcache_store.c
+ *   07xx authcache_ntlm.c         14xx authcache_winbind.c
+ */
+#define AC_LOGNO(n) "AC" #n ": "
+
 /* ---- configuration (authcache_config.c) ---------------------------- */
 
 #define AUTHCACHE_DEFAULT_BASIC_TTL   apr_time_from_sec(900)

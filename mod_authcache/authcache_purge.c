@@ -232,7 +232,7 @@ int authcache_purge_handler(request_rec *r)
 
     if ((why = purge_cross_site(r))) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
-                      "authcache: purge refused from %s: %s",
+                      AC_LOGNO(1001) "purge refused from %s: %s",
                       r->useragent_ip, why);
         return HTTP_FORBIDDEN;
     }
@@ -249,7 +249,7 @@ int authcache_purge_handler(request_rec *r)
     authcache_store_unlock(r);
     authcache_count(all ? AUTHCACHE_C_purges_all : AUTHCACHE_C_purges_user);
     ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r,
-                  "authcache: purged the cached credentials of %s "
+                  AC_LOGNO(1002) "purged the cached credentials of %s "
                   "(asked by %s from %s)", all ? "every user" : name,
                   r->user ? r->user : "-", r->useragent_ip);
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");
@@ -281,7 +281,7 @@ static int purge_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                             s->process->pool);
         if (rv != APR_SUCCESS) {
             ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
-                         "authcache: cannot create shared memory for "
+                         AC_LOGNO(1003) "cannot create shared memory for "
                          "purges");
             return HTTP_INTERNAL_SERVER_ERROR;
         }
