@@ -117,7 +117,10 @@ is(scalar(grep { /^authcache_(requests|authority_calls|cache_stores|store_errors
 # the values move with requests on every scheme
 write_users('users-a', stan => 'Stan-pass1', mia => 'Mia-pass1');
 write_ntlm_users(alice => 'Al1ce-ntlm');
-write_digest_users('digest@test', dora => 'D0ra-digest');
+# dora, and the users filling the small store below (one context each:
+# AuthCacheDigestMaxContexts bounds what one user holds)
+write_digest_users('digest@test', dora => 'D0ra-digest',
+                   map { ("fill$_" => "Fill-$_") } 1 .. 300);
 basic_get('/basic/', 'mia', 'Mia-pass1') for 1 .. 2;
 my @n = curl_ntlm(['-u', 'alice:Al1ce-ntlm'], '/ntlm/', '/ntlm/');
 my ($c) = grep { $_->{algorithm} eq 'SHA-256' }
@@ -183,12 +186,13 @@ my $ua = LWP::UserAgent->new(timeout => 10);
 my $before = scrape('openmetrics', $small);
 is($before->{v}{authcache_store_evictions_total}, 0, 'no evictions at first');
 my $ok = 0;
-for (1 .. 300) {   # about 1.5 times what the store holds
+for my $i (1 .. 300) {   # about 1.5 times what the store holds
     my ($ch) = digest_challenges($ua->get("$small/"));
     $ok += $ua->get("$small/", Authorization => digest_authorization(
-        %dora, uri => '/', challenge => $ch))->code == 200;
+        user => "fill$i", password => "Fill-$i", uri => '/',
+        challenge => $ch))->code == 200;
 }
-is($ok, 300, '300 Digest logons, each a new context');
+is($ok, 300, '300 Digest logons of 300 users, each a new context');
 $after = scrape('openmetrics', $small);
 my $ev = $after->{v}{authcache_store_evictions_total};
 cmp_ok($ev, '>', 0, 'authcache_store_evictions_total moved');
