@@ -23,13 +23,16 @@
 
 #define AC_KEY_LEN     32
 #define AC_SALT_LEN    16
-/* 3: the MAC covers the expiry; records of 2 read as absent */
-#define AC_TOKEN_VERSION 3
+/* 3: the MAC covers the expiry; 4: and the creation time (purges);
+ * records of older versions read as absent */
+#define AC_TOKEN_VERSION 4
 /* the fixed part; the group list follows it */
-#define AC_TOKEN_LEN   (4 + 8 + AC_SALT_LEN + AC_MAC_LEN)
+#define AC_TOKEN_LEN   (4 + 8 + 8 + AC_SALT_LEN + AC_MAC_LEN)
 #define AC_GROUPS_MAX  65535
 
 typedef struct {
+    apr_time_t created;         /* covered by the MAC: a purge refuses
+                                 * tokens made before it */
     apr_time_t expires;         /* covered by the MAC */
     unsigned char salt[AC_SALT_LEN];
     unsigned char mac[AC_MAC_LEN];
@@ -47,13 +50,14 @@ apr_status_t ac_cache_key(ac_mac_t *m, const char *context,
 
 /*
  * Fills *t for password pw and groups[0..groups_len) (kept by pointer)
- * under key, with a caller-supplied random salt.
+ * under key, with a caller-supplied random salt, made at created.
  */
 apr_status_t ac_token_seal(ac_mac_t *m,
                            const unsigned char key[AC_KEY_LEN],
                            const char *pw, apr_size_t pwlen,
                            const unsigned char salt[AC_SALT_LEN],
-                           apr_time_t expires, const char *groups,
+                           apr_time_t created, apr_time_t expires,
+                           const char *groups,
                            apr_size_t groups_len, ac_token_t *t);
 
 /*

@@ -68,6 +68,7 @@ static void seal_and_store(request_rec *r, ac_mac_t *m,
                            int replacing)
 {
     unsigned char salt[AC_SALT_LEN];
+    apr_time_t now = apr_time_now();
     ac_token_t t;
     apr_status_t rv;
 
@@ -76,12 +77,12 @@ static void seal_and_store(request_rec *r, ac_mac_t *m,
 
     rv = apr_generate_random_bytes(salt, sizeof(salt));
     if (rv == APR_SUCCESS)
-        rv = ac_token_seal(m, key, password, strlen(password), salt,
-                           apr_time_now() + ttl, groups,
+        rv = ac_token_seal(m, key, password, strlen(password), salt, now,
+                           now + ttl, groups,
                            groups ? strlen(groups) : 0, &t);
     if (rv != APR_SUCCESS)
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
-                      "authcache: cannot seal a token for %s", r->user);
+                      AC_LOGNO(0101) "cannot seal a token for %s", r->user);
     else
         rv = authcache_store_put(r, key, &t);
     if (rv == APR_SUCCESS) {
@@ -93,11 +94,11 @@ static void seal_and_store(request_rec *r, ac_mac_t *m,
     rv = authcache_store_remove(r, key);
     if (rv == APR_SUCCESS)
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
-                      "authcache: the new token for %s could not be stored: "
+                      AC_LOGNO(0102) "the new token for %s could not be stored: "
                       "its old entry is removed", r->user);
     else if (!APR_STATUS_IS_NOTFOUND(rv))
         ap_log_rerror(APLOG_MARK, APLOG_CRIT, rv, r,
-                      "authcache: the old entry for %s could be neither "
+                      AC_LOGNO(0103) "the old entry for %s could be neither "
                       "replaced nor removed: its old password may go on "
                       "working from the cache until its TTL", r->user);
 }
@@ -128,11 +129,18 @@ static apr_status_t find_token(request_rec *r, authcache_conn_rec *cc,
     return rv == APR_SUCCESS ? authcache_store_get(r, key, t) : rv;
 }
 
-static void remember_token(authcache_conn_rec *cc, const char *user,
+static void remember_token(request_rec *r, authcache_conn_rec *cc,
+                           const char *user,
                            const ac_name_t *name, const char *context,
                            const unsigned char key[AC_KEY_LEN],
                            const ac_token_t *t, apr_uint32_t gen)
 {
+    if (!cc->basic_pool) {
+        if (apr_pool_create(&cc->basic_pool, r->connection->pool)
+            != APR_SUCCESS)
+            return;             /* not remembered: the store is asked */
+        apr_pool_tag(cc->basic_pool, "authcache_conn");
+    }
     apr_pool_clear(cc->basic_pool);
     cc->basic_user = apr_pstrdup(cc->basic_pool, user);
     cc->basic_domain = apr_pstrmemdup(cc->basic_pool, name->domain,
@@ -166,7 +174,7 @@ static authn_status basic_check_password(request_rec *r, const char *user,
 
     if (!conf->providers->nelts) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                      "authcache: AuthBasicProvider authcache needs "
+                      AC_LOGNO(0104) "AuthBasicProvider authcache needs "
                       "AuthCacheProvider (e.g. AuthCacheProvider file) "
                       "for %s", r->uri);
         return AUTH_GENERAL_ERROR;
@@ -184,7 +192,7 @@ static authn_status basic_check_password(request_rec *r, const char *user,
                          &why) != APR_SUCCESS) {
         authcache_count(AUTHCACHE_C_bad_input);
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                      "authcache: refusing login for %s: %s", r->uri, why);
+                      AC_LOGNO(0105) "refusing login for %s: %s", r->uri, why);
         return AUTH_DENIED;
     }
 
@@ -200,7 +208,7 @@ static authn_status basic_check_password(request_rec *r, const char *user,
         return AUTH_GRANTED;
     }
 
-    cc = conf->basic_ttl > 0 ? authcache_conn(r) : NULL;
+    cc = conf->basic_ttl > 0 ? authcache_conn_keyed(r) : NULL;
     if (cc && !cc->mac)
         cc = NULL;              /* no keyring: the module is not set up */
     if (cc) {
@@ -212,6 +220,16 @@ static authn_status basic_check_password(request_rec *r, const char *user,
         if (rv == APR_SUCCESS && t.expires <= apr_time_now()) {
             /* the store may keep it a little longer; we never use it */
             authcache_count(AUTHCACHE_C_basic_expired);
+            cc->basic_valid = 0;
+            rv = APR_NOTFOUND;
+        }
+        if (rv == APR_SUCCESS
+            && authcache_purged(name.user, name.user_len, name.domain,
+                                name.domain_len, t.created)) {
+            /* made before a purge of this user: the backend decides */
+            authcache_count(AUTHCACHE_C_purged_refused);
+            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                          AC_LOGNO(0106) "cached token of %s was purged", user);
             cc->basic_valid = 0;
             rv = APR_NOTFOUND;
         }
@@ -230,9 +248,9 @@ static authn_status basic_check_password(request_rec *r, const char *user,
             apr_table_setn(r->notes, AUTHCACHE_VAR_GROUPS,
                            apr_pstrmemdup(r->pool, t.groups, t.groups_len));
         if (!from_conn)
-            remember_token(cc, user, &name, context, key, &t, gen);
+            remember_token(r, cc, user, &name, context, key, &t, gen);
         ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r,
-                      "authcache: %s served from the cache", user);
+                      AC_LOGNO(0107) "%s served from the cache", user);
         st = AUTH_GRANTED;
     }
     else {

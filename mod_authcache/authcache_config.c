@@ -419,6 +419,22 @@ static const char *set_ntlm_timestamp_skew(cmd_parms *cmd, void *dconf,
     return err ? apr_pstrcat(cmd->pool, err, ", or Off", NULL) : NULL;
 }
 
+/* AuthNTLMCredentialLifetime seconds|Off */
+static const char *set_ntlm_credential_lifetime(cmd_parms *cmd, void *dconf,
+                                                const char *arg)
+{
+    authcache_dir_config_rec *conf = dconf;
+    const char *err = NULL;
+
+    if (!strcasecmp(arg, "Off"))
+        conf->ntlm_credential_lifetime = 0;
+    else
+        err = parse_seconds(cmd, arg, 1, AUTHCACHE_MAX_TTL_SEC,
+                            &conf->ntlm_credential_lifetime);
+    conf->ntlm_credential_lifetime_set = !err;
+    return err ? apr_pstrcat(cmd->pool, err, ", or Off", NULL) : NULL;
+}
+
 /* AuthCacheDigestProvider name [name ...]: providers with realm hashes */
 static const char *set_digest_providers(cmd_parms *cmd, void *dconf,
                                         const char *arg)
@@ -617,6 +633,10 @@ const command_rec authcache_cmds[] = {
         &ntlm_handshake_timeout_slot, OR_AUTHCFG,
         "Seconds a client has to answer an NTLM "
         "challenge on its connection (default 60)"),
+    AP_INIT_TAKE1("AuthNTLMCredentialLifetime", set_ntlm_credential_lifetime,
+        NULL, OR_AUTHCFG, "Seconds a connection's cached NTLM credential "
+        "serves before the client logs on again, or Off (default: the "
+        "connection's life, as IIS)"),
     AP_INIT_TAKE1("AuthNTLMChannelBinding", set_keyword,
         &ntlm_channel_binding_slot,
         OR_AUTHCFG, "NTLM channel bindings to this TLS connection "

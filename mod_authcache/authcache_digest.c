@@ -48,7 +48,7 @@ static apr_status_t digest_conn_cleanup(void *data)
 
 static authcache_digest_conn *digest_conn(request_rec *r)
 {
-    authcache_conn_rec *cc = authcache_conn(r);
+    authcache_conn_rec *cc = authcache_conn_keyed(r);
     apr_pool_t *cp = r->connection->pool;
     authcache_digest_conn *k;
 
@@ -133,7 +133,7 @@ static int digest_refuse(const authcache_digest_req *q,
 {
     authcache_count(counter);
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, q->r,
-                  "authcache: Digest logon refused for %s: %s", q->r->uri,
+                  AC_LOGNO(0201) "Digest logon refused for %s: %s", q->r->uri,
                   why);
     return digest_challenge(q->r, q->conf, q->k, NULL, 0);
 }
@@ -148,7 +148,7 @@ static int digest_stale(const authcache_digest_req *q, const char *opaque)
 static int digest_bad_input(const authcache_digest_req *q, const char *why)
 {
     authcache_count(AUTHCACHE_C_digest_bad_input);
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, q->r, "authcache: %s", why);
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, q->r, AC_LOGNO(0202) "%s", why);
     return HTTP_BAD_REQUEST;
 }
 
@@ -252,6 +252,15 @@ static int context_fits(const authcache_digest_req *q)
         : !strcmp(c->user, d->username);
 }
 
+/* 1 when c's user was purged after c was made */
+static int digest_purged(const ac_digest_ctx_t *c)
+{
+    const char *domain = c->domain ? c->domain : "";
+
+    return authcache_purged(c->user, strlen(c->user), domain, strlen(domain),
+                            c->created);
+}
+
 /*
  * Phase 2: the context the opaque names, or for a first use (nc 1, a
  * young nonce) H(A1) from the backends. Nothing of the body is read
@@ -267,17 +276,25 @@ static int digest_resolve(authcache_digest_req *q)
         if (strcmp(q->cached->scope, authcache_scope(q->r))) {
             /* verified by another section's authority: log on here */
             ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, q->r,
-                          "authcache: Digest context of %s was made in "
+                          AC_LOGNO(0203) "Digest context of %s was made in "
                           "another scope than %s's: a new one is offered",
                           q->cached->user, q->r->uri);
             ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, q->r,
-                          "authcache: context scope %s, request scope %s",
+                          AC_LOGNO(0204) "context scope %s, request scope %s",
                           q->cached->scope, authcache_scope(q->r));
             return digest_challenge(q->r, q->conf, q->k, NULL, 0);
         }
         if (!context_fits(q))
             return digest_refuse(q, AUTHCACHE_C_digest_denials,
                                  "the opaque names another context");
+        if (digest_purged(q->cached)) {
+            authcache_count(AUTHCACHE_C_purged_refused);
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, q->r,
+                          AC_LOGNO(0205) "Digest context of %s was purged: a "
+                          "new logon is asked for %s", q->cached->user,
+                          q->r->uri);
+            return digest_challenge(q->r, q->conf, q->k, NULL, 0);
+        }
         q->user = q->cached->user;
         apr_cpystrn(q->ha1, q->cached->ha1, sizeof(q->ha1));
         return DIGEST_NEXT;
@@ -292,7 +309,7 @@ static int digest_resolve(authcache_digest_req *q)
     if (d->nc != 1 || old) {
         /* a lost (evicted, expired) context, or a replay of one */
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, q->r,
-                      "authcache: no Digest context for this opaque (nc %u) "
+                      AC_LOGNO(0206) "no Digest context for this opaque (nc %u) "
                       "on %s: a new one is offered", d->nc, q->r->uri);
         return digest_stale(q, NULL);
     }
@@ -346,7 +363,7 @@ static int digest_verify(authcache_digest_req *q)
     if (q->stale) {
         /* the right user with an old nonce: a new one, same context */
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, q->r,
-                      "authcache: stale Digest nonce for %s on %s", q->user,
+                      AC_LOGNO(0207) "stale Digest nonce for %s on %s", q->user,
                       q->r->uri);
         return digest_stale(q, q->d.opaque);
     }
@@ -376,7 +393,7 @@ static int digest_commit(authcache_digest_req *q)
     rv = authcache_digest_commit(q, &lost, &why);
     if (lost) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, q->r,
-                      "authcache: Digest replay window of %s on %s: %s; a "
+                      AC_LOGNO(0208) "Digest replay window of %s on %s: %s; a "
                       "new context is offered", q->user, q->r->uri, why);
         return digest_stale(q, NULL);
     }
@@ -440,7 +457,7 @@ static int digest_check_user_id(request_rec *r)
         return DECLINED;              /* mod_auth_digest's, if anyone's */
     if (!(q->k = digest_conn(r))) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                      "authcache: Digest keys unavailable for %s", r->uri);
+                      AC_LOGNO(0209) "Digest keys unavailable for %s", r->uri);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     q->first = authcache_req_initial(r);
@@ -449,7 +466,7 @@ static int digest_check_user_id(request_rec *r)
     if (!q->header || strncasecmp(q->header, "Digest ", 7)) {
         if (q->header)
             ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                          "authcache: not Digest credentials for %s", r->uri);
+                          AC_LOGNO(0210) "not Digest credentials for %s", r->uri);
         return digest_challenge(r, q->conf, q->k, NULL, 0);
     }
     /* once per client request: the same decision in the same scope */

@@ -138,7 +138,7 @@ int authcache_digest_body(request_rec *r, apr_off_t max,
             else if (ac_digest_h_add(st, data, len) != APR_SUCCESS
                      || (rv = body_keep(&b, data, len)) != APR_SUCCESS) {
                 ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
-                              "authcache: cannot keep the auth-int body of "
+                              AC_LOGNO(0301) "cannot keep the auth-int body of "
                               "%s", r->uri);
                 status = HTTP_INTERNAL_SERVER_ERROR;
             }

@@ -42,7 +42,7 @@ apr_status_t authcache_digest_context_get(authcache_digest_req *q)
     if (ac_digest_ctx_open(k->ctx_key, q->d.opaque, buf, blen, k->pool,
                            &k->ctx, &why) != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, q->r,
-                      "authcache: ignoring a Digest context: %s", why);
+                      AC_LOGNO(0401) "ignoring a Digest context: %s", why);
         return APR_NOTFOUND;
     }
     if (k->ctx.expires <= q->now)
@@ -151,7 +151,7 @@ static void roster_enter(authcache_digest_req *q,
         authcache_store_remove_raw(q->r, key, sizeof(key));
         authcache_count(AUTHCACHE_C_digest_user_evictions);
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, q->r,
-                      "authcache: %s holds AuthCacheDigestMaxContexts (%d) "
+                      AC_LOGNO(0402) "%s holds AuthCacheDigestMaxContexts (%d) "
                       "Digest contexts: the oldest is dropped",
                       q->fresh.user, q->conf->digest_max_contexts);
     }

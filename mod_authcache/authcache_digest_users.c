@@ -81,7 +81,7 @@ apr_status_t authcache_digest_lookup_ha1(authcache_digest_req *q)
         if (!APR_STATUS_IS_NOTFOUND(rv)) {
             if (rv != APR_SUCCESS)
                 ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, q->r,
-                              "authcache: cannot read "
+                              AC_LOGNO(0501) "cannot read "
                               "AuthCacheDigestUserFile %s",
                               q->conf->digest_user_file);
             return rv;

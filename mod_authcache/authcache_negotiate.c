@@ -261,7 +261,7 @@ static gss_channel_bindings_t neg_bindings(request_rec *r,
     else
         ac_negotiate_cb_app_data(pem, app, &len, &why);
     if (why) {
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "authcache: no Kerberos "
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, AC_LOGNO(2001) "no Kerberos "
                       "channel bindings for this TLS connection: %s", why);
         return GSS_C_NO_CHANNEL_BINDINGS;
     }
@@ -287,7 +287,7 @@ static unsigned char *neg_decode(request_rec *r, const char *header,
     if (!*b64 || b64[n + strspn(b64 + n, " \t")]
         || n > (apr_size_t)apr_base64_encode_len(NEG_MAX_TOKEN)) {
         authcache_count(AUTHCACHE_C_negotiate_bad_input);
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "authcache: malformed "
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, AC_LOGNO(2002) "malformed "
                       "Negotiate Authorization header for %s", r->uri);
         return NULL;
     }
@@ -295,7 +295,7 @@ static unsigned char *neg_decode(request_rec *r, const char *header,
     *len = (apr_size_t)apr_base64_decode_binary(tok, b64);
     if (!*len) {
         authcache_count(AUTHCACHE_C_negotiate_bad_input);
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "authcache: empty "
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, AC_LOGNO(2003) "empty "
                       "Negotiate token for %s", r->uri);
         return NULL;
     }
@@ -316,7 +316,7 @@ static int neg_established(request_rec *r, negotiate_conn *nc,
     if (!gss_oid_equal(mech, gss_mech_krb5)) {
         /* set_neg_mechs should make this impossible: belt and braces */
         authcache_count(AUTHCACHE_C_negotiate_bad_input);
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "authcache: "
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, AC_LOGNO(2004) ""
                       "Negotiate for %s established a mechanism other "
                       "than Kerberos; refused", r->uri);
         return neg_challenge(r, NULL);
@@ -324,7 +324,7 @@ static int neg_established(request_rec *r, negotiate_conn *nc,
     if (conf->ntlm_channel_binding == AC_NTLM_CB_REQUIRE
         && !(flags & GSS_C_CHANNEL_BOUND_FLAG)) {
         authcache_count(AUTHCACHE_C_negotiate_refused_bindings);
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "authcache: Kerberos "
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, AC_LOGNO(2005) "Kerberos "
                       "logon refused for %s: the ticket's authenticator is "
                       "not bound to this TLS channel (AuthNTLMChannelBinding "
                       "Require)", r->uri);
@@ -337,7 +337,7 @@ static int neg_established(request_rec *r, negotiate_conn *nc,
     if (ac_negotiate_split_principal(principal, r->pool, &user, &realm,
                                      &domain, &why) != APR_SUCCESS) {
         authcache_count(AUTHCACHE_C_negotiate_denials);
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "authcache: Kerberos "
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, AC_LOGNO(2006) "Kerberos "
                       "principal %s refused for %s: %s", principal, r->uri,
                       why);
         return neg_challenge(r, NULL);
@@ -363,7 +363,7 @@ static int neg_established(request_rec *r, negotiate_conn *nc,
         apr_table_setn(r->err_headers_out, "WWW-Authenticate",
                        apr_pstrcat(r->pool, "Negotiate ", b64, NULL));
     }
-    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "authcache: Kerberos logon "
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, AC_LOGNO(2007) "Kerberos logon "
                   "of %s for %s%s", principal, r->uri,
                   (flags & GSS_C_CHANNEL_BOUND_FLAG) ? " (channel bound)"
                                                      : "");
@@ -389,7 +389,7 @@ static int neg_accept(request_rec *r, negotiate_conn *nc,
     in.length = len;
     if (ac_negotiate_is_ntlmssp(in.value, len)) {
         authcache_count(AUTHCACHE_C_negotiate_bad_input);
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "authcache: NTLM inside "
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, AC_LOGNO(2008) "NTLM inside "
                       "Negotiate for %s: only Kerberos is offered there",
                       r->uri);
         neg_forget(nc);
@@ -401,7 +401,7 @@ static int neg_accept(request_rec *r, negotiate_conn *nc,
         neg_delete_ctx(nc);
     major = neg_acquire(r, conf, &cred, &minor);
     if (GSS_ERROR(major)) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "authcache: no Kerberos "
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, AC_LOGNO(2009) "no Kerberos "
                       "key for %s (AuthNegotiateKeytab %s, "
                       "AuthNegotiateServicePrincipal %s): %s", r->uri,
                       conf->negotiate_keytab ? conf->negotiate_keytab
@@ -430,7 +430,7 @@ static int neg_accept(request_rec *r, negotiate_conn *nc,
                         : major == GSS_S_BAD_BINDINGS
                         ? AUTHCACHE_C_negotiate_refused_bindings
                         : AUTHCACHE_C_negotiate_denials);
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "authcache: Kerberos "
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, AC_LOGNO(2010) "Kerberos "
                       "token refused for %s: %s", r->uri,
                       gss_text(r, major, minor));
         /* a previous identity is gone: someone else may be logging on */
@@ -456,12 +456,12 @@ static int neg_from_cache(request_rec *r, negotiate_conn *nc,
 
     if (nc->user && !no_cache) {
         if (apr_time_now() >= nc->expires) {
-            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "authcache: the "
+            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, AC_LOGNO(2011) "the "
                           "ticket of %s has ended: a new one for %s",
                           nc->principal, r->uri);
         }
         else if (!neg_in_scope(nc, scope)) {
-            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "authcache: cached "
+            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, AC_LOGNO(2012) "cached "
                           "Kerberos identity %s was not verified for %s "
                           "(scope %s)", nc->principal, r->uri, scope);
             return neg_challenge(r, NULL);
@@ -533,7 +533,7 @@ static int neg_check_user_id(request_rec *r)
         return OK;
     }
     if (sent && !header)
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "authcache: not "
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, AC_LOGNO(2013) "not "
                       "Negotiate credentials for %s", r->uri);
     if (!header) {
         int rc = neg_from_cache(r, nc, conf, sent ? "another scheme"
@@ -554,7 +554,7 @@ static apr_status_t neg_401_filter(ap_filter_t *f, apr_bucket_brigade *bb)
     negotiate_conn *nc;
 
     if (r->status == HTTP_UNAUTHORIZED && (nc = neg_conn(r)) && nc->user) {
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "authcache: the "
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, AC_LOGNO(2014) "the "
                       "application refused the cached Kerberos identity %s "
                       "for %s; challenging", nc->principal, r->uri);
         neg_forget(nc);

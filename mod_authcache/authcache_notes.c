@@ -185,7 +185,7 @@ static authz_status group_check(request_rec *r, const char *require_line,
         }
     }
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                  "authcache: %s is in none of the groups required for %s",
+                  AC_LOGNO(0601) "%s is in none of the groups required for %s",
                   r->user, r->uri);
     return AUTHZ_DENIED;
 }

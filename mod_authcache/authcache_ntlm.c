@@ -18,6 +18,8 @@
  * or an application answering 401 to a cache-served request, drops the
  * credential and sends the NTLM challenge so the client logs on again.
  */
+#include <stdlib.h>
+
 #include <openssl/crypto.h>
 
 #include "apr_base64.h"
@@ -40,68 +42,153 @@ APLOG_USE_MODULE(authcache);
 #define NTLM_MAX_MESSAGE 8192
 #define NTLM_FILTER "AUTHCACHE_NTLM_401"
 
-typedef struct authcache_ntlm_conn {
-    apr_pool_t *pool;           /* holds the fields below; cleared often */
-    /* the handshake in progress: the messages, for the MIC */
-    int challenged;
-    apr_time_t challenged_at;
+/*
+ * A connection's NTLM state is two small malloc'd blocks rather than a
+ * pool: an idle keep-alive connection holding a credential then costs
+ * some hundred bytes, not a pool's 8 KiB (nor the handshake's messages,
+ * which are freed as soon as the AUTHENTICATE is answered).
+ */
+typedef struct {               /* the handshake in progress */
+    apr_time_t at;
     unsigned char challenge[8];
-    unsigned char *negotiate_msg, *challenge_msg;
+    unsigned char *negotiate_msg, *challenge_msg;   /* for the MIC */
     apr_size_t negotiate_len, challenge_len;
-    const char *challenge_scope;  /* where the NEGOTIATE was answered */
-    /* the cached credential, the groups the domain reported, and the
-     * scopes whose authority verified it */
-    const char *user, *domain, *groups;
-    apr_array_header_t *scopes;   /* of const char * */
+    char *scope;               /* where the NEGOTIATE was answered */
+} ntlm_handshake;
+
+/* A few scopes per connection: a client seldom moves between more. */
+#define NTLM_MAX_SCOPES 8
+
+typedef struct {               /* the cached credential */
+    apr_time_t verified_at;    /* the logon: for lifetime and purges */
+    const char *user, *domain, *groups;   /* the domain's groups or NULL */
+    int nscopes;               /* the scopes whose authority verified it */
+    const char *scopes[NTLM_MAX_SCOPES];
+} ntlm_cred;
+
+typedef struct authcache_ntlm_conn {
+    ntlm_handshake *hs;        /* NULL: no challenge outstanding */
+    ntlm_cred *cred;           /* NULL: nothing cached */
 } authcache_ntlm_conn;
+
+static void ntlm_free_handshake(authcache_ntlm_conn *nc)
+{
+    free(nc->hs);
+    nc->hs = NULL;
+}
+
+static void ntlm_free_cred(authcache_ntlm_conn *nc)
+{
+    free(nc->cred);
+    nc->cred = NULL;
+}
+
+static apr_status_t ntlm_conn_cleanup(void *data)
+{
+    authcache_ntlm_conn *nc = data;
+
+    ntlm_free_handshake(nc);
+    ntlm_free_cred(nc);
+    return APR_SUCCESS;
+}
 
 static authcache_ntlm_conn *ntlm_conn(request_rec *r)
 {
     authcache_conn_rec *cc = authcache_conn(r);
 
-    if (cc && !cc->ntlm) {
+    if (!cc->ntlm) {
         cc->ntlm = apr_pcalloc(r->connection->pool, sizeof(*cc->ntlm));
-        if (apr_pool_create(&cc->ntlm->pool, r->connection->pool)
-            != APR_SUCCESS)
-            return NULL;
-        apr_pool_tag(cc->ntlm->pool, "authcache_ntlm");
+        apr_pool_cleanup_register(r->connection->pool, cc->ntlm,
+                                  ntlm_conn_cleanup, apr_pool_cleanup_null);
     }
-    return cc ? cc->ntlm : NULL;
+    return cc->ntlm;
 }
 
 static void ntlm_forget(authcache_ntlm_conn *nc)
 {
-    apr_pool_clear(nc->pool);
-    memset(nc->challenge, 0, sizeof(nc->challenge));
-    nc->challenged = 0;
-    nc->negotiate_msg = nc->challenge_msg = NULL;
-    nc->challenge_scope = NULL;
-    nc->user = nc->domain = nc->groups = NULL;
-    nc->scopes = NULL;
+    ntlm_free_handshake(nc);
+    ntlm_free_cred(nc);
+}
+
+/* Copies n strings (NULL allowed) after a header of size head, in one
+ * block: out[i] points at the copy of in[i]. NULL when out of memory. */
+static void *ntlm_block(apr_size_t head, const char *const *in,
+                        const char **out, int n)
+{
+    apr_size_t len = head;
+    char *block, *p;
+    int i;
+
+    for (i = 0; i < n; i++)
+        len += in[i] ? strlen(in[i]) + 1 : 0;
+    if (!(block = calloc(1, len)))
+        return NULL;
+    for (p = block + head, i = 0; i < n; i++) {
+        out[i] = NULL;
+        if (in[i]) {
+            apr_size_t l = strlen(in[i]) + 1;
+
+            out[i] = memcpy(p, in[i], l);
+            p += l;
+        }
+    }
+    return block;
+}
+
+/* The credential of user, domain with groups and the scopes of old (if
+ * any) and scope; replaces the connection's. */
+static void ntlm_cred_set(authcache_ntlm_conn *nc, apr_time_t verified_at,
+                          const char *user, const char *domain,
+                          const char *groups, const ntlm_cred *old,
+                          const char *scope)
+{
+    const char *in[3 + NTLM_MAX_SCOPES + 1], *out[3 + NTLM_MAX_SCOPES + 1];
+    int n = 0, i;
+    ntlm_cred *c;
+
+    in[0] = user;
+    in[1] = domain;
+    in[2] = groups;
+    for (i = 0; old && i < old->nscopes; i++)
+        in[3 + n++] = old->scopes[i];
+    if (n < NTLM_MAX_SCOPES)
+        in[3 + n++] = scope;
+    c = ntlm_block(sizeof(*c), in, out, 3 + n);
+    ntlm_free_cred(nc);
+    if (!c)
+        return;                 /* nothing cached: the client logs on again */
+    c->verified_at = verified_at;
+    c->user = out[0];
+    c->domain = out[1];
+    c->groups = out[2];
+    c->nscopes = n;
+    for (i = 0; i < n; i++)
+        c->scopes[i] = out[3 + i];
+    nc->cred = c;
 }
 
 /* 1 when the cached credential was verified by scope's authority */
-static int ntlm_cred_in_scope(const authcache_ntlm_conn *nc,
-                              const char *scope)
+static int ntlm_cred_in_scope(const ntlm_cred *c, const char *scope)
 {
     int i;
 
-    for (i = 0; nc->scopes && i < nc->scopes->nelts; i++)
-        if (!strcmp(APR_ARRAY_IDX(nc->scopes, i, const char *), scope))
+    for (i = 0; i < c->nscopes; i++)
+        if (!strcmp(c->scopes[i], scope))
             return 1;
     return 0;
 }
 
-/* A few scopes per connection: a client seldom moves between more. */
-#define NTLM_MAX_SCOPES 8
-
 static void ntlm_cred_add_scope(authcache_ntlm_conn *nc, const char *scope)
 {
-    if (!nc->scopes)
-        nc->scopes = apr_array_make(nc->pool, 2, sizeof(const char *));
-    if (ntlm_cred_in_scope(nc, scope) || nc->scopes->nelts >= NTLM_MAX_SCOPES)
+    ntlm_cred *c = nc->cred;
+
+    if (ntlm_cred_in_scope(c, scope) || c->nscopes >= NTLM_MAX_SCOPES)
         return;
-    APR_ARRAY_PUSH(nc->scopes, const char *) = apr_pstrdup(nc->pool, scope);
+    /* the old block stays readable until the new one is made */
+    nc->cred = NULL;
+    ntlm_cred_set(nc, c->verified_at, c->user, c->domain, c->groups, c,
+                  scope);
+    free(c);
 }
 
 /*
@@ -182,6 +269,39 @@ static int ntlm_granted(request_rec *r, const authcache_dir_config_rec *conf,
     return OK;
 }
 
+/* Keeps the handshake's messages and challenge on the connection, in one
+ * block freed when the AUTHENTICATE is answered. */
+static apr_status_t ntlm_keep_handshake(request_rec *r,
+                                        authcache_ntlm_conn *nc,
+                                        const unsigned char challenge[8],
+                                        const unsigned char *negotiate,
+                                        apr_size_t negotiate_len,
+                                        const unsigned char *challenge_msg,
+                                        apr_size_t challenge_len)
+{
+    const char *scope = authcache_scope(r);
+    apr_size_t slen = strlen(scope) + 1;
+    ntlm_handshake *hs = malloc(sizeof(*hs) + negotiate_len + challenge_len
+                                + slen);
+
+    if (!hs) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, APR_ENOMEM, r,
+                      AC_LOGNO(0701) "no memory for an NTLM handshake");
+        return APR_ENOMEM;
+    }
+    hs->at = apr_time_now();
+    memcpy(hs->challenge, challenge, 8);
+    hs->negotiate_msg = memcpy((unsigned char *)(hs + 1), negotiate,
+                               negotiate_len);
+    hs->negotiate_len = negotiate_len;
+    hs->challenge_msg = memcpy(hs->negotiate_msg + negotiate_len,
+                               challenge_msg, challenge_len);
+    hs->challenge_len = challenge_len;
+    hs->scope = memcpy(hs->challenge_msg + challenge_len, scope, slen);
+    nc->hs = hs;
+    return APR_SUCCESS;
+}
+
 /*
  * NEGOTIATE: answer with a CHALLENGE and remember it. The connection must
  * survive this 401 even at MaxKeepAliveRequests: the handshake is bound
@@ -204,11 +324,11 @@ static int ntlm_negotiate(request_rec *r, authcache_ntlm_conn *nc,
         != APR_SUCCESS) {
         authcache_count(AUTHCACHE_C_ntlm_bad_input);
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                      "authcache: bad NTLM NEGOTIATE for %s: %s", r->uri, why);
+                      AC_LOGNO(0702) "bad NTLM NEGOTIATE for %s: %s", r->uri, why);
         return HTTP_BAD_REQUEST;
     }
     /* a NEGOTIATE over a challenge never answered: its leg is not free */
-    repeat = nc->challenged;
+    repeat = nc->hs != NULL;
     ntlm_forget(nc);
     memset(&params, 0, sizeof(params));
     params.nb_domain = conf->ntlm_domain;
@@ -216,7 +336,7 @@ static int ntlm_negotiate(request_rec *r, authcache_ntlm_conn *nc,
     params.timestamp = ac_ntlm_filetime(apr_time_now());
     if ((rv = apr_generate_random_bytes(params.challenge, 8)) != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
-                      "authcache: no random bytes for an NTLM challenge");
+                      AC_LOGNO(0703) "no random bytes for an NTLM challenge");
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     /* NetBIOS computer names are at most 15 characters: cut the host */
@@ -225,22 +345,17 @@ static int ntlm_negotiate(request_rec *r, authcache_ntlm_conn *nc,
     if (strlen(params.nb_computer) > 15)
         params.nb_computer = apr_pstrndup(r->pool, params.nb_computer, 15);
     params.dns_computer = ap_get_server_name(r);
-    if (ac_ntlm_build_challenge(&params, client_flags, nc->pool, &out,
+    if (ac_ntlm_build_challenge(&params, client_flags, r->pool, &out,
                                 &out_len, &negotiated, &why) != APR_SUCCESS) {
         authcache_count(AUTHCACHE_C_ntlm_bad_input);
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                      "authcache: cannot answer NTLM NEGOTIATE for %s: %s",
+                      AC_LOGNO(0704) "cannot answer NTLM NEGOTIATE for %s: %s",
                       r->uri, why);
         return HTTP_BAD_REQUEST;
     }
-    memcpy(nc->challenge, params.challenge, 8);
-    nc->challenged = 1;
-    nc->challenged_at = apr_time_now();
-    nc->negotiate_msg = apr_pmemdup(nc->pool, msg, len);
-    nc->negotiate_len = len;
-    nc->challenge_msg = out;
-    nc->challenge_len = out_len;
-    nc->challenge_scope = apr_pstrdup(nc->pool, authcache_scope(r));
+    if (ntlm_keep_handshake(r, nc, params.challenge, msg, len, out, out_len)
+        != APR_SUCCESS)
+        return HTTP_INTERNAL_SERVER_ERROR;
     authcache_count(AUTHCACHE_C_ntlm_handshakes);
 
     b64 = apr_palloc(r->pool, apr_base64_encode_len((int)out_len));
@@ -281,7 +396,7 @@ static authn_status ntlm_verify(request_rec *r,
         != APR_SUCCESS) {
         authcache_count(AUTHCACHE_C_ntlm_bad_input);
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                      "authcache: NTLM AUTHENTICATE refused for %s: %s",
+                      AC_LOGNO(0705) "NTLM AUTHENTICATE refused for %s: %s",
                       r->uri, why);
         return AUTH_DENIED;
     }
@@ -291,7 +406,7 @@ static authn_status ntlm_verify(request_rec *r,
                                        AUTHCACHE_NTLM_PROVIDER_VERSION);
     if (!authority) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                      "authcache: no NTLM authority '%s'",
+                      AC_LOGNO(0706) "no NTLM authority '%s'",
                       conf->ntlm_provider_name);
         return AUTH_GENERAL_ERROR;
     }
@@ -305,7 +420,7 @@ static authn_status ntlm_verify(request_rec *r,
                                challenge_len, msg, len, &a, &mic_ok)
             != APR_SUCCESS || !mic_ok)) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
-                      "authcache: NTLM MIC mismatch for %s on %s: "
+                      AC_LOGNO(0707) "NTLM MIC mismatch for %s on %s: "
                       "messages altered in transit?", who, r->uri);
         st = AUTH_DENIED;
     }
@@ -319,7 +434,7 @@ static authn_status ntlm_verify(request_rec *r,
     if (st != AUTH_GRANTED && st != AUTH_GENERAL_ERROR) {
         authcache_count(AUTHCACHE_C_ntlm_denials);
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                      "authcache: NTLM logon of %s refused for %s: %s",
+                      AC_LOGNO(0708) "NTLM logon of %s refused for %s: %s",
                       who, r->uri,
                       st == AUTH_USER_NOT_FOUND ? "unknown user"
                                                 : "wrong password");
@@ -333,7 +448,7 @@ static int ntlm_stray(request_rec *r, authcache_ntlm_conn *nc,
 {
     authcache_count(AUTHCACHE_C_ntlm_bad_input);
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                  "authcache: NTLM AUTHENTICATE for %s %s; the connection's "
+                  AC_LOGNO(0709) "NTLM AUTHENTICATE for %s %s; the connection's "
                   "credential is dropped", r->uri, why);
     ntlm_forget(nc);
     return ntlm_challenge_401(r, NULL);
@@ -348,26 +463,29 @@ static int ntlm_authenticate(request_rec *r, authcache_ntlm_conn *nc,
 {
     authcache_req_rec *q = authcache_req(r);
     const char *user = NULL, *domain = NULL, *scope = authcache_scope(r);
+    const ntlm_handshake *hs;
+    apr_time_t challenged_at;
     authn_status st;
 
-    if (!nc->challenged)
+    if (!(hs = nc->hs))
         return ntlm_stray(r, nc, "without a NEGOTIATE on this connection");
-    if (strcmp(nc->challenge_scope, scope))
+    if (strcmp(hs->scope, scope))
         return ntlm_stray(r, nc, "answers a challenge of another section");
     /* one answer per challenge, whatever the outcome; the handshake is
      * kept with the request for its subrequests in other sections */
-    memcpy(q->ntlm_challenge, nc->challenge, 8);
-    q->ntlm_negotiate = apr_pmemdup(r->pool, nc->negotiate_msg,
-                                    nc->negotiate_len);
-    q->ntlm_negotiate_len = nc->negotiate_len;
-    q->ntlm_challenge_msg = apr_pmemdup(r->pool, nc->challenge_msg,
-                                        nc->challenge_len);
-    q->ntlm_challenge_len = nc->challenge_len;
-    nc->challenged = 0;
-    if (apr_time_now() - nc->challenged_at > conf->ntlm_handshake_timeout) {
+    memcpy(q->ntlm_challenge, hs->challenge, 8);
+    q->ntlm_negotiate = apr_pmemdup(r->pool, hs->negotiate_msg,
+                                    hs->negotiate_len);
+    q->ntlm_negotiate_len = hs->negotiate_len;
+    q->ntlm_challenge_msg = apr_pmemdup(r->pool, hs->challenge_msg,
+                                        hs->challenge_len);
+    q->ntlm_challenge_len = hs->challenge_len;
+    challenged_at = hs->at;
+    ntlm_free_handshake(nc);
+    if (apr_time_now() - challenged_at > conf->ntlm_handshake_timeout) {
         authcache_count(AUTHCACHE_C_ntlm_bad_input);
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                      "authcache: NTLM challenge for %s expired", r->uri);
+                      AC_LOGNO(0710) "NTLM challenge for %s expired", r->uri);
         return ntlm_challenge_401(r, NULL);
     }
     st = ntlm_verify(r, conf, msg, len, q->ntlm_challenge, q->ntlm_negotiate,
@@ -380,10 +498,7 @@ static int ntlm_authenticate(request_rec *r, authcache_ntlm_conn *nc,
     if (!no_cache) {
         const char *groups = apr_table_get(r->notes, AUTHCACHE_VAR_GROUPS);
 
-        nc->user = apr_pstrdup(nc->pool, user);
-        nc->domain = apr_pstrdup(nc->pool, domain);
-        nc->groups = groups ? apr_pstrdup(nc->pool, groups) : NULL;
-        ntlm_cred_add_scope(nc, scope);
+        ntlm_cred_set(nc, apr_time_now(), user, domain, groups, NULL, scope);
     }
     return ntlm_granted(r, conf, 0, !no_cache, user, domain, header);
 }
@@ -411,8 +526,8 @@ static int ntlm_reverify(request_rec *r, authcache_ntlm_conn *nc,
         return HTTP_INTERNAL_SERVER_ERROR;
     if (st != AUTH_GRANTED)
         return ntlm_challenge_401(r, NULL);
-    if (!no_cache && nc->user && !strcmp(nc->user, user)
-        && !strcmp(nc->domain, domain))
+    if (!no_cache && nc->cred && !strcmp(nc->cred->user, user)
+        && !strcmp(nc->cred->domain, domain))
         ntlm_cred_add_scope(nc, authcache_scope(r));
     return ntlm_granted(r, conf, 0, !no_cache, user, domain, header);
 }
@@ -434,7 +549,7 @@ static unsigned char *ntlm_decode(request_rec *r, const char *header,
         || n > (apr_size_t)apr_base64_encode_len(NTLM_MAX_MESSAGE)) {
         authcache_count(AUTHCACHE_C_ntlm_bad_input);
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                      "authcache: malformed NTLM Authorization header for %s",
+                      AC_LOGNO(0711) "malformed NTLM Authorization header for %s",
                       r->uri);
         return NULL;
     }
@@ -443,44 +558,81 @@ static unsigned char *ntlm_decode(request_rec *r, const char *header,
     return msg;
 }
 
+/*
+ * 1 (logged and counted) when the connection's credential must be
+ * verified again: its user was purged since the logon, or it is older
+ * than AuthNTLMCredentialLifetime.
+ */
+static int ntlm_cred_stale(request_rec *r,
+                           const authcache_dir_config_rec *conf,
+                           const ntlm_cred *c)
+{
+    if (authcache_purged(c->user, strlen(c->user), c->domain,
+                         strlen(c->domain), c->verified_at)) {
+        authcache_count(AUTHCACHE_C_purged_refused);
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      AC_LOGNO(0712) "cached NTLM credential of %s\\%s was "
+                      "purged: logon asked again for %s", c->domain,
+                      c->user, r->uri);
+        return 1;
+    }
+    if (conf->ntlm_credential_lifetime > 0
+        && apr_time_now() - c->verified_at
+           > conf->ntlm_credential_lifetime) {
+        authcache_count(AUTHCACHE_C_ntlm_lifetime_expired);
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                      AC_LOGNO(0713) "cached NTLM credential of %s\\%s is older "
+                      "than AuthNTLMCredentialLifetime: logon asked again "
+                      "for %s", c->domain, c->user, r->uri);
+        return 1;
+    }
+    return 0;
+}
+
 /* No NTLM header: the connection's credential, if it serves here. */
 static int ntlm_from_cache(request_rec *r, authcache_ntlm_conn *nc,
                            const authcache_dir_config_rec *conf,
                            const char *header, const char *no_cache)
 {
     const char *scope = authcache_scope(r);
+    const ntlm_cred *c = nc->cred;
 
     if (header)
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                      "authcache: not NTLM credentials for %s", r->uri);
-    if (nc->user && !header && !no_cache) {
-        if (!ntlm_cred_in_scope(nc, scope)) {
+                      AC_LOGNO(0714) "not NTLM credentials for %s", r->uri);
+    if (c && !header && !no_cache && ntlm_cred_stale(r, conf, c)) {
+        /* purged or past its lifetime: re-verified by a new logon */
+        ntlm_forget(nc);
+        return ntlm_challenge_401(r, NULL);
+    }
+    if (c && !header && !no_cache) {
+        if (!ntlm_cred_in_scope(c, scope)) {
             /* verified by another section's authority: the client logs
              * on again here, and the new handshake replaces it */
             ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
-                          "authcache: cached NTLM credential of %s\\%s was "
-                          "not verified for %s (scope %s)", nc->domain,
-                          nc->user, r->uri, scope);
+                          AC_LOGNO(0715) "cached NTLM credential of %s\\%s was "
+                          "not verified for %s (scope %s)", c->domain,
+                          c->user, r->uri, scope);
             return ntlm_challenge_401(r, NULL);
         }
         if (!conf->ntlm_reject_cached) {
             authcache_count(AUTHCACHE_C_ntlm_cache_hits);
-            if (nc->groups)
+            if (c->groups)
                 apr_table_setn(r->notes, AUTHCACHE_VAR_GROUPS,
-                               apr_pstrdup(r->pool, nc->groups));
-            return ntlm_granted(r, conf, 1, 1, nc->user, nc->domain, NULL);
+                               apr_pstrdup(r->pool, c->groups));
+            return ntlm_granted(r, conf, 1, 1, c->user, c->domain, NULL);
         }
         authcache_count(AUTHCACHE_C_ntlm_rejected_cached);
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
-                      "authcache: cached NTLM credential rejected for %s "
+                      AC_LOGNO(0716) "cached NTLM credential rejected for %s "
                       "(AuthNTLMRejectCachedCredentials)", r->uri);
     }
-    else if (nc->user && no_cache)
+    else if (c && no_cache)
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
-                      "authcache: cached NTLM credential not used for %s "
+                      AC_LOGNO(0717) "cached NTLM credential not used for %s "
                       "(%s)", r->uri, no_cache);
     /* disabled, proxied or rejected: the cached credential is gone */
-    if (nc->user)
+    if (c)
         ntlm_forget(nc);
     return ntlm_challenge_401(r, NULL);
 }
@@ -504,14 +656,13 @@ int authcache_ntlm_check(request_rec *r)
          * the request over HTTP/1.1.
          */
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                      "authcache: NTLM needs HTTP/1.1: asking the client to "
+                      AC_LOGNO(0718) "NTLM needs HTTP/1.1: asking the client to "
                       "retry %s over HTTP/1.1", r->uri);
         apr_table_setn(r->notes, "ssl-renegotiate-forbidden",
                        "NTLM is bound to HTTP/1.1 connections");
         return HTTP_FORBIDDEN;
     }
-    if (!(nc = ntlm_conn(r)))
-        return HTTP_INTERNAL_SERVER_ERROR;
+    nc = ntlm_conn(r);
     no_cache = authcache_ntlm_no_cache_reason(r, conf);
     sent = authcache_auth_header(r);
     header = sent && !strncasecmp(sent, "NTLM", 4)
@@ -533,7 +684,7 @@ int authcache_ntlm_check(request_rec *r)
         || mtype == 2) {
         authcache_count(AUTHCACHE_C_ntlm_bad_input);
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                      "authcache: bad NTLM message for %s: %s", r->uri,
+                      AC_LOGNO(0719) "bad NTLM message for %s: %s", r->uri,
                       mtype == 2 ? "a CHALLENGE sent by the client" : why);
         return HTTP_BAD_REQUEST;
     }
@@ -562,11 +713,11 @@ static apr_status_t ntlm_401_filter(ap_filter_t *f, apr_bucket_brigade *bb)
     request_rec *r = f->r;
     authcache_ntlm_conn *nc;
 
-    if (r->status == HTTP_UNAUTHORIZED && (nc = ntlm_conn(r)) && nc->user) {
+    if (r->status == HTTP_UNAUTHORIZED && (nc = ntlm_conn(r)) && nc->cred) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                      "authcache: the application refused the cached NTLM "
+                      AC_LOGNO(0720) "the application refused the cached NTLM "
                       "credential of %s\\%s for %s; challenging",
-                      nc->domain, nc->user, r->uri);
+                      nc->cred->domain, nc->cred->user, r->uri);
         authcache_count(AUTHCACHE_C_ntlm_rejected_cached);
         ntlm_forget(nc);
         apr_table_unset(r->headers_out, "WWW-Authenticate");

@@ -47,7 +47,7 @@ static const epa_conn_t *epa_conn(request_rec *r)
             ec->bound = 1;
         if (!ec->bound)
             ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                          "authcache: no NTLM channel bindings for this TLS "
+                          AC_LOGNO(0801) "no NTLM channel bindings for this TLS "
                           "connection: %s", ec->why);
     }
     apr_pool_userdata_setn(ec, EPA_CONN_KEY, NULL, c->pool);
@@ -142,7 +142,7 @@ apr_status_t authcache_ntlm_epa_check(request_rec *r,
     if (reason == AC_NTLM_EPA_BINDINGS && ec->tls && !ec->bound)
         why = apr_pstrcat(r->pool, why, "; ", ec->why, NULL);
     ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
-                  "authcache: NTLM logon of %s refused for %s: %s",
+                  AC_LOGNO(0802) "NTLM logon of %s refused for %s: %s",
                   who, r->uri, why);
     return APR_EACCES;
 }

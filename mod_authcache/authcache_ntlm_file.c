@@ -31,7 +31,7 @@ static apr_status_t match_user(request_rec *r, char **fields, void *baton)
     if (strlen(fields[2]) != 32
         || ac_hex_decode(fields[2], 16, w->hash) != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                      "authcache: bad NT hash for %s\\%s in %s "
+                      AC_LOGNO(0901) "bad NT hash for %s\\%s in %s "
                       "(rewrite it with htntlm)", fields[1], fields[0],
                       w->file);
         return APR_EGENERAL;
@@ -56,7 +56,7 @@ static authn_status file_verify(request_rec *r,
 
     if (!conf->ntlm_user_file) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                      "authcache: AuthNTLMProvider file needs "
+                      AC_LOGNO(0902) "AuthNTLMProvider file needs "
                       "AuthNTLMUserFile for %s", r->uri);
         return AUTH_GENERAL_ERROR;
     }
@@ -67,7 +67,7 @@ static authn_status file_verify(request_rec *r,
         return AUTH_USER_NOT_FOUND;
     if (rv != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
-                      "authcache: cannot read AuthNTLMUserFile %s",
+                      AC_LOGNO(0903) "cannot read AuthNTLMUserFile %s",
                       conf->ntlm_user_file);
         return AUTH_GENERAL_ERROR;
     }

@@ -18,6 +18,24 @@
 
 extern module AP_MODULE_DECLARE_DATA authcache_module;
 
+/*
+ * A stable, greppable code before every log message: AC_LOGNO(0702)
+ * "..." logs "AC0702: ..." (httpd already prints [authcache:level], so
+ * no message repeats the module's name). Each file has a hundred of its
+ * own; a new message takes the next free number of its file, a new file
+ * the next free hundred. tools/check-logno (make check) fails on a log
+ * call without one and on a number used twice.
+ *   01xx authcache_basic.c        08xx authcache_ntlm_epa.c
+ *   02xx authcache_digest.c       09xx authcache_ntlm_file.c
+ *   03xx authcache_digest_body.c  10xx authcache_purge.c
+ *   20xx authcache_negotiate.c
+ *   04xx authcache_digest_store.c 11xx authcache_scope.c
+ *   05xx authcache_digest_users.c 12xx authcache_shmht.c
+ *   06xx authcache_notes.c        13xx authcache_store.c
+ *   07xx authcache_ntlm.c         14xx authcache_winbind.c
+ */
+#define AC_LOGNO(n) "AC" #n ": "
+
 /* ---- configuration (authcache_config.c) ---------------------------- */
 
 #define AUTHCACHE_DEFAULT_BASIC_TTL   apr_time_from_sec(900)
@@ -52,6 +70,7 @@ extern module AP_MODULE_DECLARE_DATA authcache_module;
     X(ntlm_reject_cached, 0)       \
     X(ntlm_user_format, 0)         \
     X(ntlm_handshake_timeout, 0)   \
+    X(ntlm_credential_lifetime, 0) \
     X(ntlm_channel_binding, 1)     \
     X(ntlm_spns, 1)                \
     X(ntlm_timestamp_skew, 1)      \
@@ -128,6 +147,8 @@ typedef struct authcache_dir_config_rec_s {
     int ntlm_reject_cached;           /* AuthNTLMRejectCachedCredentials */
     int ntlm_user_format;             /* authcache_user_format_e */
     apr_interval_time_t ntlm_handshake_timeout; /* to answer a CHALLENGE */
+    apr_interval_time_t ntlm_credential_lifetime; /* 0: Off (the
+                                 * connection's life, as IIS) */
     int ntlm_channel_binding;         /* ac_ntlm_cb_e */
     apr_array_header_t *ntlm_spns;    /* of const char *; NULL: the host's */
     int ntlm_spns_any;                /* travels with ntlm_spns: no check */
@@ -260,7 +281,11 @@ int authcache_auth_status(request_rec *r);
     X(negotiate_cache_hits, "Negotiate requests served from the connection's Kerberos identity")\
     X(negotiate_denials, "Kerberos tokens refused by GSSAPI (wrong, expired, replayed, another service)")\
     X(negotiate_bad_input, "malformed Negotiate headers or tokens of no mechanism offered")\
-    X(negotiate_refused_bindings, "Kerberos logons refused: channel bindings missing under Require")
+    X(negotiate_refused_bindings, "Kerberos logons refused: channel bindings missing under Require")\
+    X(purges_user,    "purges of one user's cached credentials (POST to the status handler)")\
+    X(purges_all,     "purges of every cached credential")                \
+    X(purged_refused, "cached credentials refused: made before a purge")  \
+    X(ntlm_lifetime_expired, "NTLM credentials past AuthNTLMCredentialLifetime: logon asked again")
 
 typedef enum {
 #define AUTHCACHE_COUNTER_ENUM(n, d) AUTHCACHE_C_##n,
@@ -288,7 +313,8 @@ typedef struct {
      * The last Basic token this connection verified, reused while the
      * store's generation is unchanged (see authcache_store_generation).
      */
-    apr_pool_t *basic_pool;    /* holds basic_user and basic_context */
+    apr_pool_t *basic_pool;    /* holds basic_user and basic_context;
+                                * made at the first remembered token */
     const char *basic_user;
     const char *basic_domain;  /* as split: the key is over it */
     apr_size_t basic_domain_len;
@@ -301,8 +327,11 @@ typedef struct {
     struct authcache_digest_conn *digest;  /* keys and the last context */
 } authcache_conn_rec;
 
-/* r's connection state (mac is NULL when no keyring is set up). */
+/* r's connection state; its mac and basic_pool are made when first
+ * needed: authcache_conn_keyed() makes the mac (still NULL when no
+ * keyring is set up; NULL on failure). */
 authcache_conn_rec *authcache_conn(request_rec *r);
+authcache_conn_rec *authcache_conn_keyed(request_rec *r);
 
 /*
  * A counter bumped after every store into the cache. A connection may
@@ -455,5 +484,17 @@ void authcache_negotiate_register_hooks(apr_pool_t *p);
 /* The counters v[AUTHCACHE_C_COUNT] and the store's figures as metrics
  * (Prometheus text or OpenMetrics), for the status handler's ?metrics */
 void authcache_metrics(request_rec *r, const apr_uint64_t *v, int in_use);
+
+/* ---- purges (authcache_purge.c) ------------------------------------ */
+
+/*
+ * 1 when a credential of user (in domain; dlen 0: none) made at made was
+ * purged since: refuse it from the cache. Counts nothing.
+ */
+int authcache_purged(const char *user, apr_size_t ulen, const char *domain,
+                     apr_size_t dlen, apr_time_t made);
+/* POST to the status handler: "user=NAME" or "all=1" */
+int authcache_purge_handler(request_rec *r);
+void authcache_purge_register_hooks(apr_pool_t *p);
 
 #endif /* AUTHCACHE_PRIVATE_H */

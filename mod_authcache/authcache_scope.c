@@ -168,7 +168,7 @@ static int scope_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         }
     }
     ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, main,
-                 "authcache: %d configuration sections named for credential "
+                 AC_LOGNO(1101) "%d configuration sections named for credential "
                  "scopes", w.n);
     return OK;
 }

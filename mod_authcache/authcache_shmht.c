@@ -35,6 +35,7 @@
 
 #include "ac_crypto.h"
 #include "ac_shmht.h"
+#include "authcache_private.h"
 #include "authcache_shmht.h"
 
 APLOG_USE_MODULE(authcache);
@@ -178,7 +179,7 @@ static apr_status_t create_table(ap_socache_instance_t *ctx,
     }
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_ERR, rv, s,
-                     "authcache: cannot create the %s store's shared memory "
+                     AC_LOGNO(1201) "cannot create the %s store's shared memory "
                      "(%" APR_SIZE_T_FMT " bytes%s%s)", cname, ctx->size,
                      ctx->file ? ", " : "", ctx->file ? ctx->file : "");
         ctx->shm = NULL;
@@ -187,7 +188,7 @@ static apr_status_t create_table(ap_socache_instance_t *ctx,
     rv = apr_generate_random_bytes(seed, sizeof(seed));
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_ERR, rv, s,
-                     "authcache: no random bytes for the %s store's hash key",
+                     AC_LOGNO(1202) "no random bytes for the %s store's hash key",
                      cname);
         return rv;
     }
@@ -198,7 +199,7 @@ static apr_status_t create_table(ap_socache_instance_t *ctx,
     memset(seed, 0, sizeof(seed));
     if (rv != APR_SUCCESS)
         ap_log_error(APLOG_MARK, APLOG_ERR, rv, s,
-                     "authcache: cannot lay out the %s store in %"
+                     AC_LOGNO(1203) "cannot lay out the %s store in %"
                      APR_SIZE_T_FMT " bytes of shared memory", cname,
                      apr_shm_size_get(ctx->shm));
     return rv;
@@ -222,7 +223,7 @@ static int take_over(ap_socache_instance_t *ctx, shmht_retained_rec *kept,
         return 1;
     }
     ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
-                 "authcache: the %s store's size changed from %"
+                 AC_LOGNO(1204) "the %s store's size changed from %"
                  APR_SIZE_T_FMT " to %" APR_SIZE_T_FMT " bytes: it is made "
                  "anew, its entries are dropped", cname, kept->size,
                  ctx->size);
@@ -246,7 +247,7 @@ static apr_status_t shmht_init(ap_socache_instance_t *ctx,
      * socache users other than mod_authcache too */
     if ((rv = ac_crypto_init()) != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,
-                     "authcache: OpenSSL lacks SipHash for the %s store",
+                     AC_LOGNO(1205) "OpenSSL lacks SipHash for the %s store",
                      cname);
         return rv;
     }
@@ -272,7 +273,7 @@ static apr_status_t shmht_init(ap_socache_instance_t *ctx,
                               apr_pool_cleanup_null);
     ac_shmht_stats(ctx->table, &st);
     ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s,
-                 "authcache: %s store: %s %" APR_SIZE_T_FMT " bytes of %s "
+                 AC_LOGNO(1206) "%s store: %s %" APR_SIZE_T_FMT " bytes of %s "
                  "shared memory (%" APR_UINT64_T_FMT " entries), %u buckets, "
                  "%u chunks of %" APR_SIZE_T_FMT " bytes", cname,
                  kept_entries ? "kept" : "made", st.size,

@@ -1,7 +1,8 @@
 /*
  * "SetHandler authcache-status": the counters as an HTML page, as JSON
  * with "?json", like mod_status does for the scoreboard, or as metrics
- * for Prometheus with "?metrics" (authcache_metrics.c).
+ * for Prometheus with "?metrics" (authcache_metrics.c); a POST purges
+ * cached credentials (authcache_purge.c).
  */
 #include "apr_strings.h"
 #include "http_protocol.h"
@@ -125,7 +126,9 @@ static int status_handler(request_rec *r)
 
     if (strcmp(r->handler, "authcache-status"))
         return DECLINED;
-    r->allowed = AP_METHOD_BIT << M_GET;
+    r->allowed = (AP_METHOD_BIT << M_GET) | (AP_METHOD_BIT << M_POST);
+    if (r->method_number == M_POST)
+        return authcache_purge_handler(r);
     if (r->method_number != M_GET)
         return HTTP_METHOD_NOT_ALLOWED;
     in_use = authcache_counters_read(v);

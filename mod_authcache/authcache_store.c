@@ -98,26 +98,38 @@ int authcache_counters_read(apr_uint64_t *out)
     return counters != NULL;
 }
 
+/*
+ * Only the record itself: an NTLM connection never needs the MAC context
+ * (an EVP_MAC_CTX of its own) nor the Basic pool, and an idle keep-alive
+ * connection should cost no more than it must (authcache_conn_keyed()).
+ */
 authcache_conn_rec *authcache_conn(request_rec *r)
 {
     conn_rec *c = r->connection;
     authcache_conn_rec *cc = ap_get_module_config(c->conn_config,
                                                   &authcache_module);
+
+    if (!cc) {
+        cc = apr_pcalloc(c->pool, sizeof(*cc));
+        ap_set_module_config(c->conn_config, &authcache_module, cc);
+    }
+    return cc;
+}
+
+authcache_conn_rec *authcache_conn_keyed(request_rec *r)
+{
+    authcache_conn_rec *cc = authcache_conn(r);
     apr_status_t rv;
 
-    if (cc)
+    if (cc->mac || !keyring)
         return cc;
-    cc = apr_pcalloc(c->pool, sizeof(*cc));
-    rv = keyring ? ac_mac_create(&cc->mac, keyring, c->pool) : APR_SUCCESS;
-    if (rv == APR_SUCCESS)
-        rv = apr_pool_create(&cc->basic_pool, c->pool);
+    rv = ac_mac_create(&cc->mac, keyring, r->connection->pool);
     if (rv != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
-                      "authcache: cannot set up connection state");
+                      AC_LOGNO(1301) "cannot set up connection state");
+        cc->mac = NULL;
         return NULL;
     }
-    apr_pool_tag(cc->basic_pool, "authcache_conn");
-    ap_set_module_config(c->conn_config, &authcache_module, cc);
     return cc;
 }
 
@@ -145,7 +157,7 @@ static apr_status_t mutex_lock(request_rec *r)
     rv = apr_global_mutex_lock(store_mutex);
     if (rv != APR_SUCCESS)
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
-                      "authcache: cannot lock the cache mutex");
+                      AC_LOGNO(1302) "cannot lock the cache mutex");
     return rv;
 }
 
@@ -155,7 +167,7 @@ static void mutex_unlock(request_rec *r)
 
     if (store_mutex && (rv = apr_global_mutex_unlock(store_mutex)))
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
-                      "authcache: cannot unlock the cache mutex");
+                      AC_LOGNO(1303) "cannot unlock the cache mutex");
 }
 
 /* around one provider call: only where the provider is not MT-safe */
@@ -209,7 +221,7 @@ apr_status_t authcache_store_get_raw(request_rec *r, const unsigned char *key,
         return APR_NOTFOUND;
     if (rv != APR_SUCCESS)
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
-                      "authcache: cache lookup failed");
+                      AC_LOGNO(1304) "cache lookup failed");
     return rv;
 }
 
@@ -225,7 +237,7 @@ apr_status_t authcache_store_put_raw(request_rec *r, const unsigned char *key,
                                len, r->pool);
     if (rv != APR_SUCCESS)
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
-                      "authcache: cannot store the cache entry");
+                      AC_LOGNO(1305) "cannot store the cache entry");
     return rv;
 }
 
@@ -240,7 +252,7 @@ apr_status_t authcache_store_remove_raw(request_rec *r,
     rv = store_provider->remove(store_inst, r->server, key, klen, r->pool);
     if (rv != APR_SUCCESS && !APR_STATUS_IS_NOTFOUND(rv))
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
-                      "authcache: cannot remove a cache entry");
+                      AC_LOGNO(1306) "cannot remove a cache entry");
     return rv;
 }
 
@@ -261,7 +273,7 @@ apr_status_t authcache_store_get(request_rec *r,
     if (ac_token_decode(buf, len, t) != APR_SUCCESS) {
         /* another version's record, or damage: treat as absent */
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
-                      "authcache: ignoring unreadable cache entry");
+                      AC_LOGNO(1307) "ignoring unreadable cache entry");
         return APR_NOTFOUND;
     }
     return APR_SUCCESS;
@@ -302,7 +314,7 @@ apr_status_t authcache_store_remove(request_rec *r,
     apr_atomic_inc32(&shared->generation);
     if (rv != APR_SUCCESS && !APR_STATUS_IS_NOTFOUND(rv))
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
-                      "authcache: cannot remove the cache entry");
+                      AC_LOGNO(1308) "cannot remove the cache entry");
     return APR_STATUS_IS_NOTFOUND(rv) ? APR_NOTFOUND : rv;
 }
 
@@ -381,7 +393,7 @@ static apr_status_t load_secret(authcache_server_config_rec *sconf,
             rv = apr_file_info_get(&fi, APR_FINFO_PROT, f);
             if (rv == APR_SUCCESS && (fi.protection & APR_WREAD))
                 ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
-                             "AuthCacheSecretFile %s is world-readable; "
+                             AC_LOGNO(1309) "AuthCacheSecretFile %s is world-readable; "
                              "anyone who reads it can forge cache keys",
                              sconf->secret_file);
             len = sizeof(buf);
@@ -392,13 +404,13 @@ static apr_status_t load_secret(authcache_server_config_rec *sconf,
         }
         if (rv != APR_SUCCESS) {
             ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
-                         "AuthCacheSecretFile: cannot read %s",
+                         AC_LOGNO(1310) "AuthCacheSecretFile: cannot read %s",
                          sconf->secret_file);
             return rv;
         }
         if (len < AC_SECRET_MIN) {
             ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
-                         "AuthCacheSecretFile: %s holds %" APR_SIZE_T_FMT
+                         AC_LOGNO(1311) "AuthCacheSecretFile: %s holds %" APR_SIZE_T_FMT
                          " bytes; it needs at least %d (try: head -c 48 "
                          "/dev/urandom | base64 > FILE)",
                          sconf->secret_file, len, AC_SECRET_MIN);
@@ -414,7 +426,7 @@ static apr_status_t load_secret(authcache_server_config_rec *sconf,
             rv = apr_generate_random_bytes(secret, AC_SECRET_MIN);
             if (rv != APR_SUCCESS) {
                 ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
-                             "authcache: cannot make a random secret");
+                             AC_LOGNO(1312) "cannot make a random secret");
                 return rv;
             }
         }
@@ -422,7 +434,7 @@ static apr_status_t load_secret(authcache_server_config_rec *sconf,
     }
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
-                     "authcache: cannot set up HMAC-SHA-256 (OpenSSL)");
+                     AC_LOGNO(1313) "cannot set up HMAC-SHA-256 (OpenSSL)");
         return rv;
     }
     keyring = kr;
@@ -456,7 +468,7 @@ static apr_status_t make_kept(server_rec *s)
         rv = apr_shm_create(&shm, sizeof(*shared), NULL, gp);
         if (rv != APR_SUCCESS) {
             ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
-                         "authcache: cannot create shared memory for "
+                         AC_LOGNO(1314) "cannot create shared memory for "
                          "counters");
             return rv;
         }
@@ -464,7 +476,7 @@ static apr_status_t make_kept(server_rec *s)
                                     NULL, s, gp, 0);
         if (rv != APR_SUCCESS) {
             ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
-                         "authcache: cannot create the cache mutex "
+                         AC_LOGNO(1315) "cannot create the cache mutex "
                          "(see the Mutex directive)");
             apr_shm_destroy(shm);
             return rv;
@@ -502,7 +514,7 @@ static int store_post_config(apr_pool_t *pconf, apr_pool_t *plog,
 
     if (ac_crypto_init() != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
-                     "authcache: OpenSSL lacks MD5, SHA-256, SHA-512/256, "
+                     AC_LOGNO(1316) "OpenSSL lacks MD5, SHA-256, SHA-512/256, "
                      "HMAC, SipHash or AES-256-GCM");
         return HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -520,7 +532,7 @@ static int store_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                                             AP_SOCACHE_PROVIDER_VERSION);
         if (!store_provider) {
             ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
-                         "authcache: the default cache provider "
+                         AC_LOGNO(1317) "the default cache provider "
                          "'" AUTHCACHE_DEFAULT_SOCACHE "' is missing");
             return HTTP_INTERNAL_SERVER_ERROR;
         }
@@ -529,7 +541,7 @@ static int store_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                                      ptemp, pconf);
         if (err) {
             ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
-                         "authcache: default cache: %s", err);
+                         AC_LOGNO(1318) "default cache: %s", err);
             return HTTP_INTERNAL_SERVER_ERROR;
         }
     }
@@ -549,7 +561,7 @@ static int store_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     rv = store_provider->init(store_inst, "authcache", &hints, s, pconf);
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
-                     "authcache: cannot initialise the cache (%s)",
+                     AC_LOGNO(1319) "cannot initialise the cache (%s)",
                      authcache_store_describe(s));
         store_inst = NULL;
         return HTTP_INTERNAL_SERVER_ERROR;
@@ -570,7 +582,7 @@ static void store_child_init(apr_pool_t *p, server_rec *s)
                                      p);
     if (rv != APR_SUCCESS)
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
-                     "authcache: cannot attach to the cache mutex in child");
+                     AC_LOGNO(1320) "cannot attach to the cache mutex in child");
 }
 
 void authcache_store_register_hooks(apr_pool_t *p)

@@ -85,7 +85,7 @@ static authn_status winbind_logon(request_rec *r,
 
     if (!ctx) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                      "authcache: cannot create a winbind client context");
+                      AC_LOGNO(1401) "cannot create a winbind client context");
         return AUTH_GENERAL_ERROR;
     }
     params->parameter_control |= WBC_MSV1_0_ALLOW_WORKSTATION_TRUST_ACCOUNT
@@ -105,13 +105,13 @@ static authn_status winbind_logon(request_rec *r,
         st = !strcmp(nt, "NT_STATUS_NO_SUCH_USER") ? AUTH_USER_NOT_FOUND
                                                    : AUTH_DENIED;
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                      "authcache: the domain refused %s\\%s: %s",
+                      AC_LOGNO(1402) "the domain refused %s\\%s: %s",
                       params->domain_name ? params->domain_name : "",
                       params->account_name, nt);
     }
     else {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                      "authcache: winbind is not available (%s): is "
+                      AC_LOGNO(1403) "winbind is not available (%s): is "
                       "winbindd running, and may this server's user open "
                       "its privileged pipe (the winbindd_privileged "
                       "directory: give httpd's group read and search "

@@ -38,6 +38,7 @@ static void authcache_register_hooks(apr_pool_t *p)
 #endif
     authcache_notes_register_hooks(p);
     authcache_status_register_hooks(p);
+    authcache_purge_register_hooks(p);
 }
 
 AP_DECLARE_MODULE(authcache) = {

@@ -45,7 +45,9 @@ is_deeply([sort grep { !/^(in_use|store)$/ } keys %$j],
                    digest_bad_input digest_user_evictions
                    negotiate_challenges negotiate_logons negotiate_cache_hits
                    negotiate_denials negotiate_bad_input
-                   negotiate_refused_bindings)],
+                   negotiate_refused_bindings
+                   purges_user purges_all purged_refused
+                   ntlm_lifetime_expired)],
           'every counter is there');
 
 # --- metrics: scraped as Prometheus does, parsed by the client library
@@ -123,7 +125,10 @@ is(scalar(grep { /^authcache_(requests|authority_calls|cache_stores|store_errors
 # the values move with requests on every scheme
 write_users('users-a', stan => 'Stan-pass1', mia => 'Mia-pass1');
 write_ntlm_users(alice => 'Al1ce-ntlm');
-write_digest_users('digest@test', dora => 'D0ra-digest');
+# dora, and the users filling the small store below (one context each:
+# AuthCacheDigestMaxContexts bounds what one user holds)
+write_digest_users('digest@test', dora => 'D0ra-digest',
+                   map { ("fill$_" => "Fill-$_") } 1 .. 300);
 basic_get('/basic/', 'mia', 'Mia-pass1') for 1 .. 2;
 my @n = curl_ntlm(['-u', 'alice:Al1ce-ntlm'], '/ntlm/', '/ntlm/');
 my ($c) = grep { $_->{algorithm} eq 'SHA-256' }
@@ -197,7 +202,7 @@ for my $n (1 .. 300) {   # about 1.5 times what the store holds
     $ok += $ua->get("$small/", Authorization => digest_authorization(
         user => "m$n", password => "pw-$n", uri => '/', challenge => $ch))->code == 200;
 }
-is($ok, 300, '300 Digest logons, each a new context');
+is($ok, 300, '300 Digest logons of 300 users, each a new context');
 $after = scrape('openmetrics', $small);
 my $ev = $after->{v}{authcache_store_evictions_total};
 cmp_ok($ev, '>', 0, 'authcache_store_evictions_total moved');

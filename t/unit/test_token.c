@@ -88,7 +88,7 @@ int main(void)
 
     /* tokens */
     key_of(m, "c", "alice", "EX", key);
-    ok(ac_token_seal(m, key, "S3cret!", 7, salt, 1000, NULL, 0, &t) == APR_SUCCESS,
+    ok(ac_token_seal(m, key, "S3cret!", 7, salt, 500, 1000, NULL, 0, &t) == APR_SUCCESS,
        "token sealed");
     ok(checks(m, key, "S3cret!", &t) == 1, "the sealed password matches");
     ok(checks(m, key, "S3cret?", &t) == 0, "another password does not");
@@ -100,13 +100,13 @@ int main(void)
     key_of(m, "c", "bob", "EX", key2);
     ok(checks(m, key2, "S3cret!", &t) == 0,
        "a token moved to another key does not verify");
-    ac_token_seal(m, key, "S3cret!", 7, salt2, 1000, NULL, 0, &t2);
+    ac_token_seal(m, key, "S3cret!", 7, salt2, 500, 1000, NULL, 0, &t2);
     ok(memcmp(t.mac, t2.mac, AC_MAC_LEN),
        "the salt changes the stored MAC (same password, same key)");
     ok(!memmem(&t, sizeof(t), "S3cret!", 7), "no plaintext in the token");
 
     /* a password with a NUL inside is compared over its full length */
-    ac_token_seal(m, key, "ab\0cd", 5, salt, 1000, NULL, 0, &t2);
+    ac_token_seal(m, key, "ab\0cd", 5, salt, 500, 1000, NULL, 0, &t2);
     {
         int match = -1;
         ac_token_check(m, key, "ab\0ce", 5, &t2, &match);
@@ -133,7 +133,7 @@ int main(void)
         ac_token_t tg, tb;
         int match = -1;
 
-        ac_token_seal(m, key, "S3cret!", 7, salt, 1000, g, strlen(g), &tg);
+        ac_token_seal(m, key, "S3cret!", 7, salt, 500, 1000, g, strlen(g), &tg);
         ok(ac_token_encoded_len(&tg) == AC_TOKEN_LEN + strlen(g),
            "the record grows by the group list");
         ac_token_encode(&tg, wire);
@@ -146,7 +146,7 @@ int main(void)
         ac_token_decode(wire, ac_token_encoded_len(&tg), &tb);
         ac_token_check(m, key, "S3cret!", 7, &tb, &match);
         ok(match == 0, "a token whose groups were edited does not verify");
-        ok(ac_token_seal(m, key, "x", 1, salt, 1000, g, AC_GROUPS_MAX + 1, &tb)
+        ok(ac_token_seal(m, key, "x", 1, salt, 500, 1000, g, AC_GROUPS_MAX + 1, &tb)
            == APR_EINVAL, "a group list over 64 KiB is refused");
     }
     ac_token_encode(&t, wire);
@@ -163,7 +163,7 @@ int main(void)
         apr_time_t exp = APR_INT64_C(1700000000123456);
         int match = -1;
 
-        ac_token_seal(m, key, "S3cret!", 7, salt, exp, NULL, 0, &te);
+        ac_token_seal(m, key, "S3cret!", 7, salt, 500, exp, NULL, 0, &te);
         ok(checks(m, key, "S3cret!", &te) == 1,
            "a token with its sealed expiry verifies");
         te.expires = exp + apr_time_from_sec(86400);
@@ -174,14 +174,39 @@ int main(void)
            "nor moved by one microsecond");
         te.expires = exp;
         ac_token_encode(&te, wire);
-        wire[4 + 3] ^= 0x01;    /* an expiry byte, edited in the store */
+        wire[12 + 3] ^= 0x01;   /* an expiry byte, edited in the store */
         ok(ac_token_decode(wire, AC_TOKEN_LEN, &tb) == APR_SUCCESS
            && tb.expires != exp, "a record with an edited expiry decodes");
         ac_token_check(m, key, "S3cret!", 7, &tb, &match);
         ok(match == 0, "but does not verify");
-        ac_token_seal(m, key, "S3cret!", 7, salt, exp + 1, NULL, 0, &tb);
+        ac_token_seal(m, key, "S3cret!", 7, salt, 500, exp + 1, NULL, 0, &tb);
         ok(memcmp(te.mac, tb.mac, AC_MAC_LEN),
            "the expiry changes the MAC (same password, key and salt)");
+    }
+
+    /* the creation time (checked against purges): kept and covered */
+    {
+        ac_token_t tc, tb;
+        apr_time_t made = APR_INT64_C(1700000000654321);
+
+        ac_token_seal(m, key, "S3cret!", 7, salt, made, made + 1000, NULL, 0,
+                      &tc);
+        ac_token_encode(&tc, wire);
+        ok(ac_token_decode(wire, AC_TOKEN_LEN, &tb) == APR_SUCCESS
+           && tb.created == made && tb.expires == made + 1000,
+           "the creation time round-trips");
+        ok(checks(m, key, "S3cret!", &tb) == 1, "and the token verifies");
+        tb.created = made + apr_time_from_sec(3600);
+        ok(checks(m, key, "S3cret!", &tb) == 0,
+           "moved past a purge (an hour later) it does not");
+        wire[4 + 7] ^= 0x01;    /* a creation-time byte, edited in the store */
+        ac_token_decode(wire, AC_TOKEN_LEN, &tb);
+        ok(checks(m, key, "S3cret!", &tb) == 0,
+           "nor with a creation time edited in the store");
+        wire[4 + 7] ^= 0x01;
+        wire[0] = 3;
+        ok(ac_token_decode(wire, AC_TOKEN_LEN, &tb) == APR_EINVAL,
+           "a version 3 record (no creation time) is refused: absent");
     }
 
     apr_pool_destroy(p);
