@@ -119,11 +119,10 @@ apr_status_t ac_cbt_gss_md5(const unsigned char *app, apr_size_t len,
     return ok ? APR_SUCCESS : APR_EGENERAL;
 }
 
-apr_status_t ac_cbt_ntlm_from_pem(const char *pem,
-                                  unsigned char out[AC_CBT_LEN],
-                                  const char **why)
+apr_status_t ac_cbt_app_data(const char *pem,
+                             unsigned char out[AC_CBT_APP_MAX],
+                             apr_size_t *len, const char **why)
 {
-    unsigned char app[sizeof(end_point_prefix) - 1 + AC_CBT_HASH_MAX];
     const apr_size_t plen = sizeof(end_point_prefix) - 1;
     BIO *bio = BIO_new_mem_buf(pem, -1);
     unsigned char *der = NULL;
@@ -131,17 +130,31 @@ apr_status_t ac_cbt_ntlm_from_pem(const char *pem,
     apr_size_t n = 0;
     apr_status_t rv;
 
+    *len = 0;
     if (!bio || !PEM_bytes_read_bio(&der, &der_len, NULL, PEM_STRING_X509,
                                     bio, NULL, NULL)) {
         BIO_free(bio);
         return refuse(why, "not a PEM certificate", APR_EINVAL);
     }
     BIO_free(bio);
-    memcpy(app, end_point_prefix, plen);
-    rv = ac_cbt_server_end_point(der, (apr_size_t)der_len, app + plen, &n,
+    memcpy(out, end_point_prefix, plen);
+    rv = ac_cbt_server_end_point(der, (apr_size_t)der_len, out + plen, &n,
                                  why);
     OPENSSL_free(der);
-    if (rv == APR_SUCCESS && (rv = ac_cbt_gss_md5(app, plen + n, out))
+    if (rv == APR_SUCCESS)
+        *len = plen + n;
+    return rv;
+}
+
+apr_status_t ac_cbt_ntlm_from_pem(const char *pem,
+                                  unsigned char out[AC_CBT_LEN],
+                                  const char **why)
+{
+    unsigned char app[AC_CBT_APP_MAX];
+    apr_size_t len;
+    apr_status_t rv = ac_cbt_app_data(pem, app, &len, why);
+
+    if (rv == APR_SUCCESS && (rv = ac_cbt_gss_md5(app, len, out))
                              != APR_SUCCESS)
         *why = "MD5 unavailable";
     return rv;

@@ -47,6 +47,16 @@ apr_status_t ac_cbt_gss_md5(const unsigned char *app, apr_size_t len,
  * "tls-server-end-point:" || ac_cbt_server_end_point. Errors as
  * ac_cbt_server_end_point.
  */
+/*
+ * The channel's application data, "tls-server-end-point:" || the hash of
+ * the PEM certificate (RFC 5929): *len bytes of out, which holds
+ * AC_CBT_APP_MAX. GSSAPI (Kerberos) takes it as it is, NTLM its MD5 below.
+ */
+#define AC_CBT_APP_MAX (21 + AC_CBT_HASH_MAX)
+apr_status_t ac_cbt_app_data(const char *pem,
+                             unsigned char out[AC_CBT_APP_MAX],
+                             apr_size_t *len, const char **why);
+
 apr_status_t ac_cbt_ntlm_from_pem(const char *pem,
                                   unsigned char out[AC_CBT_LEN],
                                   const char **why);

@@ -14,7 +14,6 @@
 #include "ac_cbt.h"
 
 /* "tls-server-end-point:" and the largest certificate hash */
-#define AC_NEGOTIATE_CB_MAX (21 + AC_CBT_HASH_MAX)
 
 /*
  * 1 when tok[0..len) is a bare NTLMSSP message ("NTLMSSP\0" first), as
@@ -23,16 +22,6 @@
  * gss-ntlmssp would verify it against its own user file).
  */
 int ac_negotiate_is_ntlmssp(const unsigned char *tok, apr_size_t len);
-
-/*
- * The application data of RFC 5929 tls-server-end-point channel
- * bindings for the PEM certificate pem (mod_ssl's SSL_SERVER_CERT):
- * "tls-server-end-point:" || its hash, into out (AC_NEGOTIATE_CB_MAX
- * bytes), *len set. Errors as ac_cbt_server_end_point, *why set.
- */
-apr_status_t ac_negotiate_cb_app_data(const char *pem,
-                                      unsigned char out[AC_NEGOTIATE_CB_MAX],
-                                      apr_size_t *len, const char **why);
 
 /*
  * Splits a Kerberos principal as GSSAPI displays it ("alice@EXAMPLE.TEST",

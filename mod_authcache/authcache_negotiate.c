@@ -41,6 +41,7 @@
 
 #include "mod_authcache.h"
 #include "authcache_private.h"
+#include "ac_cbt.h"
 #include "ac_negotiate.h"
 
 APLOG_USE_MODULE(authcache);
@@ -255,11 +256,11 @@ static gss_channel_bindings_t neg_bindings(request_rec *r,
         || !ap_ssl_conn_is_ssl(c))
         return GSS_C_NO_CHANNEL_BINDINGS;
     pem = ap_ssl_var_lookup(r->pool, r->server, c, r, "SSL_SERVER_CERT");
-    app = apr_palloc(r->pool, AC_NEGOTIATE_CB_MAX);
+    app = apr_palloc(r->pool, AC_CBT_APP_MAX);
     if (!pem || !*pem)
         why = "mod_ssl reports no server certificate";
     else
-        ac_negotiate_cb_app_data(pem, app, &len, &why);
+        ac_cbt_app_data(pem, app, &len, &why);
     if (why) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, AC_LOGNO(2001) "no Kerberos "
                       "channel bindings for this TLS connection: %s", why);
@@ -275,24 +276,15 @@ static gss_channel_bindings_t neg_bindings(request_rec *r,
 static unsigned char *neg_decode(request_rec *r, const char *header,
                                  apr_size_t *len)
 {
-    const char *b64 = header + 9;
-    apr_size_t n;
-    unsigned char *tok;
+    unsigned char *tok = authcache_auth_decode(r, header + 9, NEG_MAX_TOKEN,
+                                               len);
 
-    while (*b64 == ' ')
-        b64++;
-    n = strspn(b64, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                    "0123456789+/");
-    n += strspn(b64 + n, "=");
-    if (!*b64 || b64[n + strspn(b64 + n, " \t")]
-        || n > (apr_size_t)apr_base64_encode_len(NEG_MAX_TOKEN)) {
+    if (!tok) {
         authcache_count(AUTHCACHE_C_negotiate_bad_input);
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, AC_LOGNO(2002) "malformed "
                       "Negotiate Authorization header for %s", r->uri);
         return NULL;
     }
-    tok = apr_palloc(r->pool, apr_base64_decode_len(b64));
-    *len = (apr_size_t)apr_base64_decode_binary(tok, b64);
     if (!*len) {
         authcache_count(AUTHCACHE_C_negotiate_bad_input);
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, AC_LOGNO(2003) "empty "

@@ -3,6 +3,7 @@
  * environment variables (for CGI, mod_headers, mod_log_config, ap_expr),
  * and the authcache_cred_info_get optional function for other modules.
  */
+#include "apr_base64.h"
 #include "apr_strings.h"
 #include "httpd.h"
 #include "http_config.h"
@@ -60,6 +61,25 @@ const char *authcache_auth_header(request_rec *r)
     return apr_table_get(r->headers_in, r->proxyreq == PROXYREQ_PROXY
                                         ? "Proxy-Authorization"
                                         : "Authorization");
+}
+
+unsigned char *authcache_auth_decode(request_rec *r, const char *b64,
+                                     apr_size_t max, apr_size_t *len)
+{
+    apr_size_t n;
+    unsigned char *out;
+
+    while (*b64 == ' ')
+        b64++;
+    n = strspn(b64, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                    "0123456789+/");
+    n += strspn(b64 + n, "=");
+    if (!*b64 || b64[n + strspn(b64 + n, " \t")]
+        || n > (apr_size_t)apr_base64_encode_len((int)max))
+        return NULL;
+    out = apr_palloc(r->pool, apr_base64_decode_len(b64));
+    *len = (apr_size_t)apr_base64_decode_binary(out, b64);
+    return out;
 }
 
 int authcache_auth_status(request_rec *r)

@@ -536,25 +536,15 @@ static int ntlm_reverify(request_rec *r, authcache_ntlm_conn *nc,
 static unsigned char *ntlm_decode(request_rec *r, const char *header,
                                   apr_size_t *len)
 {
-    const char *b64 = header + 4;
-    apr_size_t n;
-    unsigned char *msg;
+    unsigned char *msg = authcache_auth_decode(r, header + 4,
+                                               NTLM_MAX_MESSAGE, len);
 
-    while (*b64 == ' ')
-        b64++;
-    n = strspn(b64, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                    "0123456789+/");
-    n += strspn(b64 + n, "=");
-    if (!*b64 || b64[n + strspn(b64 + n, " \t")]
-        || n > (apr_size_t)apr_base64_encode_len(NTLM_MAX_MESSAGE)) {
+    if (!msg) {
         authcache_count(AUTHCACHE_C_ntlm_bad_input);
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                       AC_LOGNO(0711) "malformed NTLM Authorization header for %s",
                       r->uri);
-        return NULL;
     }
-    msg = apr_palloc(r->pool, apr_base64_decode_len(b64));
-    *len = (apr_size_t)apr_base64_decode_binary(msg, b64);
     return msg;
 }
 

@@ -241,6 +241,13 @@ const authcache_req_rec *authcache_req_earlier(request_rec *r,
 request_rec *authcache_req_initial(request_rec *r);
 /* r's Authorization (or, for a proxy, Proxy-Authorization) header */
 const char *authcache_auth_header(request_rec *r);
+/*
+ * The token after a scheme's name ("NTLM <base64>"): b64 points past the
+ * name; NULL (nothing logged) unless it is one base64 token, optionally
+ * surrounded by spaces, of at most max decoded bytes.
+ */
+unsigned char *authcache_auth_decode(request_rec *r, const char *b64,
+                                     apr_size_t max, apr_size_t *len);
 /* the 401 (or 407) status for r */
 int authcache_auth_status(request_rec *r);
 

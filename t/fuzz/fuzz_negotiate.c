@@ -10,6 +10,7 @@
 
 #include "apr_general.h"
 #include "apr_strings.h"
+#include "ac_cbt.h"
 #include "ac_negotiate.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -17,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static apr_pool_t *pool;
-    unsigned char app[AC_NEGOTIATE_CB_MAX];
+    unsigned char app[AC_CBT_APP_MAX];
     const char *user, *realm, *domain, *why = NULL;
     apr_size_t len;
     char *in;
@@ -37,8 +38,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     else if (!why)
         abort();
     why = NULL;
-    if (ac_negotiate_cb_app_data(in, app, &len, &why) == APR_SUCCESS) {
-        if (len <= 21 || len > AC_NEGOTIATE_CB_MAX
+    if (ac_cbt_app_data(in, app, &len, &why) == APR_SUCCESS) {
+        if (len <= 21 || len > AC_CBT_APP_MAX
             || memcmp(app, "tls-server-end-point:", 21))
             abort();
     }

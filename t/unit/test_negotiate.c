@@ -12,6 +12,7 @@
 #include "tap.h"
 #include "apr_general.h"
 #include "apr_strings.h"
+#include "ac_cbt.h"
 #include "ac_negotiate.h"
 
 static apr_pool_t *pool;
@@ -55,7 +56,7 @@ static char *make_cert(unsigned char sha256[32])
 
 int main(void)
 {
-    unsigned char app[AC_NEGOTIATE_CB_MAX], want[32];
+    unsigned char app[AC_CBT_APP_MAX], want[32];
     apr_size_t len = 0;
     const char *why = NULL;
     char *pem;
@@ -89,12 +90,12 @@ int main(void)
        "a GSSAPI (SPNEGO) token is not one");
 
     pem = make_cert(want);
-    ok(ac_negotiate_cb_app_data(pem, app, &len, &why) == APR_SUCCESS,
+    ok(ac_cbt_app_data(pem, app, &len, &why) == APR_SUCCESS,
        "tls-server-end-point of an ECDSA-SHA256 certificate");
     ok(len == 21 + 32 && !memcmp(app, "tls-server-end-point:", 21)
        && !memcmp(app + 21, want, 32),
        "  the prefix, then SHA-256 of the DER certificate");
-    ok(ac_negotiate_cb_app_data("garbage", app, &len, &why) == APR_EINVAL,
+    ok(ac_cbt_app_data("garbage", app, &len, &why) == APR_EINVAL,
        "garbage is no PEM certificate");
     return tap_done();
 }
