@@ -3,6 +3,8 @@
  * environment variables (for CGI, mod_headers, mod_log_config, ap_expr),
  * and the authcache_cred_info_get optional function for other modules.
  */
+#include <openssl/crypto.h>
+
 #include "apr_base64.h"
 #include "apr_strings.h"
 #include "httpd.h"
@@ -29,6 +31,14 @@ authcache_req_rec *authcache_req(request_rec *r)
     return q;
 }
 
+/* an Authorization value holds a password (Basic): constant time */
+static int same_secret(const char *a, const char *b)
+{
+    apr_size_t n = strlen(a);
+
+    return n == strlen(b) && !CRYPTO_memcmp(a, b, n);
+}
+
 static request_rec *earlier(const request_rec *r)
 {
     return r->main ? r->main : r->prev;
@@ -51,7 +61,7 @@ const authcache_req_rec *authcache_req_earlier(request_rec *r,
         q = ap_get_module_config(r->request_config, &authcache_module);
         if (q && q->source && !strcmp(q->source, source))
             return (!q->header == !header
-                    && (!header || !strcmp(q->header, header))) ? q : NULL;
+                    && (!header || same_secret(q->header, header))) ? q : NULL;
     }
     return NULL;
 }
