@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * common.h: the plumbing the load clients in bench/ share (ntlm-load,
  * gss-ntlm-load, digest-load): the clock, error lines, totals and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * digest-load: an HTTP Digest (RFC 7616) load client on plain sockets,
  * with its own Digest arithmetic (OpenSSL EVP: MD5, SHA-256), independent

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * gss-ntlm-load: an HTTP/1.1 load client whose NTLM comes from GSSAPI.
  *

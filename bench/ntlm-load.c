@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ntlm-load: an NTLM load client on libcurl, an NTLM implementation
  * independent of mod_authcache's own code.

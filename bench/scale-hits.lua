@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- wrk script of bench/harness/scale.py, args M PATH SEED: per call two pipelined GETs,
 -- a random even then a random odd user of u0..u(M-1), so no two in a row are alike
 local bit = require("bit")

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ns per ac_shmht_retrieve of a random present key with 1, 10k, 100k and
  * 1M entries (random 32-byte keys, 60-byte values: Basic tokens) in a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * mod_authcache public interface: the names under which every request that
  * mod_authcache authenticated is described, and an optional function other

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Syntax of Basic credentials (no httpd headers).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Channel bindings for NTLM over TLS, without httpd headers.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * OpenSSL algorithms fetched once (no httpd headers). Fetching by name on
  * every call costs more than the hashing itself; these are fetched by

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * HTTP Digest (RFC 7616), server side: see ac_digest.h.
  */

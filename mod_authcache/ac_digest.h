@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * HTTP Digest access authentication (RFC 7616), server side: the
  * Authorization header parser and the response computations (no httpd

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Digest security contexts: see ac_digest_ctx.h.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Digest security contexts (no httpd headers): the server's nonces and
  * opaques, the nonce-count replay window, and the sealed record a context

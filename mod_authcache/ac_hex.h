@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Lowercase hex encoding and strict decoding (no httpd headers).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The keyring and HMAC contexts: see ac_mac.h.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The server secret's keyring and HMAC-SHA-256 contexts (no httpd
  * headers): everything mod_authcache keys (cache keys, tokens, Digest

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Login name splitting: see ac_name.h for the rules.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Login name splitting (no httpd headers: unit-tested and fuzzed alone).
  *

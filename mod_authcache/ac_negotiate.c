@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * AuthType Negotiate's byte-level helpers: see ac_negotiate.h.
  */

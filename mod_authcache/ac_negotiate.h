@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * AuthType Negotiate's byte-level helpers, without httpd headers and
  * without GSSAPI: the token's mechanism is GSSAPI's business (it parses

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * NTLMSSP messages, server side (MS-NLMP), without httpd headers.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Extended Protection for NTLM: see ac_ntlm_epa.h.
  */

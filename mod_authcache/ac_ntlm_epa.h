@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Extended Protection for NTLM, without httpd headers: what a verified
  * NTLMv2 blob must say about the server, the CHALLENGE and the channel it

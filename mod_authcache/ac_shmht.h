@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A hash table in one caller-given memory block (no httpd headers): the
  * store behind the "authcache" socache provider (authcache_shmht.c).

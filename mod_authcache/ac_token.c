@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Cache keys and cached access tokens: see ac_token.h.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The "authcache" authn provider: a Basic access-token cache in front of
  * the real providers named by AuthCacheProvider.

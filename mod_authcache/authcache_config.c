@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * mod_authcache configuration: records, merge, and the directive table
  * (the one place directives are declared).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * AuthType Digest (RFC 7616) with a shared security-context cache, as
  * Microsoft Digest keeps one: after a logon checked against a backend,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * qop=auth-int: the request body is part of the Digest response, so it is
  * read and hashed before the handler runs, then handed to the handler

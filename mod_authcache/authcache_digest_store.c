@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Digest records in the store (key layout in ac_digest_ctx.h): a sealed
  * context per opaque, written once at logon; its replay window, read,

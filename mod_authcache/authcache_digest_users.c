@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * H(A1) from the backends: AuthCacheDigestUserFile (user:realm:ALG:hex
  * lines, any algorithm, userhash), then for MD5 the realm hashes of the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * "SetHandler authcache-status" with "?metrics": the counters and the
  * store's figures in the Prometheus text format, or in OpenMetrics when

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * AuthType Negotiate with Kerberos through MIT GSSAPI, the identity
  * cached on the keep-alive connection as AuthType NTLM caches its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * What a request learns about its credential: request notes and
  * environment variables (for CGI, mod_headers, mod_log_config, ap_expr),

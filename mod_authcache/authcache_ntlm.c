@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * AuthType NTLM, with the credential cached on the keep-alive connection
  * as Windows' HTTP Server API does it:

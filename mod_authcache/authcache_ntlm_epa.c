@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Extended Protection for AuthType NTLM: the httpd side of ac_ntlm_epa.c.
  * It supplies what the checks need to know about this server: the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * "AuthNTLMProvider file": NTLMv2 responses checked against NT hashes in
  * AuthNTLMUserFile, lines "user:DOMAIN:NTHASH" as htntlm writes them.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Purges: an administrator drops one user's cached credentials, or all,
  * by POST to the status handler (authcache-status).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The scope of a cached credential: which authority configuration
  * verified it. A credential answers only a request of the same scope.

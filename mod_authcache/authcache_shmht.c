@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The "authcache" socache provider: ac_shmht's hash table in a shared
  * memory segment. Where shmcb scans an index per subcache, this finds an

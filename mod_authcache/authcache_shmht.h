@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The "authcache" socache provider (authcache_shmht.c): ac_shmht's hash
  * table in a shared memory segment, for AuthCacheSOCache (and any other

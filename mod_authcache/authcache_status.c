@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * "SetHandler authcache-status": the counters as an HTML page, as JSON
  * with "?json", like mod_status does for the scoreboard, or as metrics

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The shared pieces every child uses: the socache store and its mutex, the
  * server secret, and the counters.

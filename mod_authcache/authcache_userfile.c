@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Credential files of colon-separated lines ("user:DOMAIN:NTHASH" from
  * htntlm, "user:realm:ALGORITHM:hash" for Digest): one scan for both.

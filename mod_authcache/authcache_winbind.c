@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The domain behind the caches, through Samba's winbindd (libwbclient):
  *

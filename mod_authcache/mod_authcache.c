@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * mod_authcache: credential caching for httpd after Windows' HTTP Server
  * API. This file only declares the module; each concern has its own file:

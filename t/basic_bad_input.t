@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Bad Basic credentials: each a clean 400/401 with a log line, never a
 # 500 or a crash, and the server keeps serving good logins afterwards.
 use strict;

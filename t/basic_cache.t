@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The Basic token cache: miss, hit without the backend, wrong password,
 # password change, failed logins, and a backend that is gone.
 use strict;

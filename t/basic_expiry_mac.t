@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # A token's expiry is covered by its MAC: whoever can write the shared
 # store (here a real redis, edited byte for byte with a client of its
 # own) cannot keep a token alive by moving its expiry forward. The edited

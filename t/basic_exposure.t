@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # What applications see: CGI environment, mod_headers, mod_log_config,
 # and the optional function called from another module.
 use strict;

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # User/domain splitting, the case-sensitivity trap, and context separation.
 use strict;
 use warnings FATAL => 'all';

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # A password change whose new token cannot be stored: the old entry is
 # removed, so the old password stops working from the cache at once. The
 # store is a real redis that is full (maxmemory below its use,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # TTL: expiry, 0 = off, and inheritance/override in nested sections.
 use strict;
 use warnings FATAL => 'all';

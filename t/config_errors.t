@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Bad configuration stops httpd at startup with a message naming the
 # directive at fault; good configuration of the same directives passes.
 use strict;

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Digest with the shared security-context cache: real clients (curl,
 # python requests, LWP) and a hand-driven RFC 7616 client for replay,
 # moved nonces, stale nonces, auth-int, userhash and downgrades.

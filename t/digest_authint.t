@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # qop=auth-int with large bodies (AuthCacheDigestMaxBody 64 MiB): the body
 # is hashed as it arrives and kept beyond 64 KiB in a temporary file, so
 # httpd's memory stays bounded whatever the size; the handler still reads

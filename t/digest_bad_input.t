@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Bad Digest credentials at the HTTP level: each a clean 400/401 with a
 # log line, never a 500 or a crash; good logons keep working.
 use strict;

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # mod_authcache and mod_auth_digest loaded together: each keeps its own
 # locations (precedence: mod_authcache where AuthCacheDigestProvider or
 # AuthCacheDigestUserFile is set, mod_auth_digest elsewhere).

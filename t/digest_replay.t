@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Replay detection is atomic on every store: N identical Digest requests
 # (same opaque, nonce, nc, a valid response), sent at the same moment on
 # N connections, let exactly one in, on redis (a provider that needs no

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Digest contexts in a store too small for them (authcache:(65536), the
 # minimum: 1,024 chunks, about 200 clients at 5 chunks each): the oldest
 # contexts make room for new ones, and a client whose context was evicted

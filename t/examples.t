@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Every example config in examples/ passes httpd's syntax check with
 # mod_authcache and the suite's modules loaded, in each of its variants
 # (as written, and with -D AUTHCACHE_NTLM / -D AUTHCACHE_DIGEST where it

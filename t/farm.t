@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Stores that outlive httpd, on a real redis: the random secret survives a
 # graceful restart (retained data) so entries still hit; two servers
 # sharing the store and an AuthCacheSecretFile share entries, and a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The module's own store survives graceful restarts, as the secret does:
 # Basic entries stored before a graceful restart, made while clients keep
 # logging in, are hits after it, from the new generation's children; a

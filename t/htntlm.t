@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # htntlm, the credential tool of AuthNTLMProvider file: create, add,
 # update, delete, batch and stdin modes, and the hashes it writes.
 use strict;

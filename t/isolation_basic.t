@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Isolation of the Basic token cache (issue 10): a token verified at
 # section A is a miss at section B, whatever shape makes A and B (nested
 # <Location> and <Directory>, .htaccess, <Files>, <If>/<ElseIf>/<Else>,

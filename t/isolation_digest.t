@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Isolation of the Digest security contexts (issue 10): a context opened
 # by a logon at section A is not used at section B (same realm, another
 # credential file); its opaque there gets a 401 with a fresh challenge,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # mod_authcache configured only in .htaccess files (issue 10): a server
 # whose main configuration has none of the module's directives, only
 # AllowOverride AuthConfig. Basic serves the second login from the cache,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Isolation of the NTLM connection credential (issue 10): after a logon
 # at section A, a request on the same keep-alive connection to section B
 # is not granted from A's credential: 401 WWW-Authenticate: NTLM, and a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # NTLM behind a real reverse proxy (issue 10): a front httpd (mod_proxy,
 # mod_proxy_http, one process with one thread, so one pooled backend
 # connection) in front of NTLM backends. alice logs on through the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Identity-isolation soak (issue 10): many users over NTLM, Basic and
 # Digest on many keep-alive connections at once, user switches on a
 # connection, wrong passwords and other scopes' credentials mixed in, and

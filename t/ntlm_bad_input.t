@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Bad NTLM input at the HTTP level: each a clean 400/401 with a log line,
 # never a 500 or a crash, and the server keeps serving NTLM logons.
 # AUTHENTICATE cases are answers to the CHALLENGE of their own

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # NTLM with the credential cached on the keep-alive connection, driven by
 # curl --ntlm (libcurl's own NTLM code): cache hits, DisableNTLMCredential-
 # Caching, proxy headers, AuthNTLMRejectCachedCredentials, an application

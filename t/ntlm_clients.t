@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # NTLM with other independent clients: python3 requests-ntlm, LWP with
 # Authen::NTLM, and two users one after the other on one connection.
 use strict;

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Extended Protection for NTLM over HTTPS through mod_ssl, on a side
 # server with its own self-signed certificates: real clients under
 # AuthNTLMChannelBinding Off, Allow and Require (python requests-ntlm

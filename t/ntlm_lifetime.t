@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # AuthNTLMCredentialLifetime: past it, a connection's cached NTLM
 # credential is verified again by a transparent re-handshake (401
 # WWW-Authenticate: NTLM on a request without a header); Off (the

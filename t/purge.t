@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Purges by POST to the status handler: one user's cached credentials on
 # every scheme (Basic tokens, Digest contexts, NTLM credentials of open
 # connections) or everything, refused from the cache at once while other

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # mod_authcache in front of CGI programs (issue 11): a side httpd runs
 # examples/stack-cgi.conf (ScriptAlias, a DirectoryIndex that is a
 # script, an Action handler for *.report documents) with t/cgi-bin/app.pl

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # A real PHP application behind mod_authcache (issue 11): php-fpm through
 # mod_proxy_fcgi, configured by examples/stack-php-fpm.conf itself
 # (DirectoryIndex index.php, <FilesMatch \.php$> SetHandler proxy:fcgi,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # mod_authcache in front of an application server (issue 11): a side
 # httpd runs examples/stack-proxy.conf, ProxyPass to t/bin/app-server
 # (started here on a free loopback port), which answers with the user

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The authcache-status handler: HTML (with the at-a-glance summary), JSON,
 # and the metrics (?metrics) that a stock Prometheus scrapes, parsed here
 # by python3-prometheus-client's own OpenMetrics and text-format parsers.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Basic through the authcache provider, through subrequests and internal
 # redirects (issue 11). A subrequest that runs authentication again finds
 # the token the main request just stored, so today the application is

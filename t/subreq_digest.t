@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Digest through subrequests and internal redirects (issue 11). The uri
 # parameter names what the client asked for; a subrequest or internal
 # redirect has another URI, and today the module compares with that and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # NTLM through subrequests and internal redirects (issue 11): httpd looks
 # at the request again, with another per-directory configuration, while
 # the Authorization header is still the AUTHENTICATE that completed the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * htntlm: manages the credential files of "AuthNTLMProvider file", as
  * htpasswd and htdigest do theirs. A line is

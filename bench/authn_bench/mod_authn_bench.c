@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * mod_authn_bench: the authn provider "bench", for load tests ONLY.
  *

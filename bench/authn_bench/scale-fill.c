@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * scale-fill: sends exactly one Basic-authenticated GET for each of the
  * users u<FROM> .. u<FROM+COUNT-1> (password p<N>, as the "bench" authn

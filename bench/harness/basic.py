@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Basic: one httpd, four locations that differ only in the authn path:
 static (no auth: the baseline), mod_authn_file over a bcrypt (cost 10)
 htpasswd file, mod_authn_socache in front of it, and mod_authcache in front

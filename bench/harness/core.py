@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """What every bench shares: httpd from apxs, a throw-away httpd per bench
 from httpd.conf.in, the load clients of bench/ (built here, pinned to
 their own CPU), httpd's CPU and memory from /proc, and the figures of each

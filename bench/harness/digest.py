@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Digest: mod_authcache's cached contexts against mod_auth_digest checking
 nonce counts, in ONE httpd. bench/digest-load.c (its own RFC 7616 on
 OpenSSL EVP) sends per keep-alive connection GET -> 401 -> nc=1, then nc=2,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """NTLM: mod_authcache against mod_auth_gssapi + gss-ntlmssp in ONE httpd.
 Clients: ntlm-load (libcurl's NTLM, which the peer refuses) and
 gss-ntlm-load (NTLM from gss-ntlmssp through GSSAPI, which both accept):

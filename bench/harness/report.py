@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The report of a run: DIR/bench.md, DIR/bench.json, DIR/bench-ratios.png.
 Each target is judged on httpd CPU per request, which a busy neighbour or
 a saturated load client moves far less than req/s; req/s stands beside."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Scale of the Basic cache: does a lookup cost the same with a million
 users cached as with one? /static/ and /scale/ (mod_authcache over the
 load-test provider bench/authn_bench/mod_authn_bench.c: u<N> gets in with

@@ -1,4 +1,5 @@
 #!/usr/bin/perl
+# SPDX-License-Identifier: Apache-2.0
 # The application of the stack tests (issue 11), as a CGI program: prints
 # what it was told about the user, one KEY=value line each, every key
 # present (empty when unset), so a missing value cannot pass for a right one.

@@ -1,4 +1,5 @@
 #!/usr/bin/perl
+# SPDX-License-Identifier: Apache-2.0
 # An application that accepts only freshly verified NTLM credentials, as
 # an http.sys application checking HTTP_REQUEST_AUTH_FLAG_TOKEN_FOR_CACHED_CRED.
 if (($ENV{AUTHCACHE_CACHED_CRED} // '') eq '1') {

@@ -1,4 +1,5 @@
 #!/usr/bin/perl
+# SPDX-License-Identifier: Apache-2.0
 # mod_authcache in front of a real Active Directory domain controller
 # (Samba, provisioned on loopback by build/samba-dc): NTLM and Basic logons
 # through winbind, groups from the cached token, refusals, a password

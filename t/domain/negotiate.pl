@@ -1,4 +1,5 @@
 #!/usr/bin/perl
+# SPDX-License-Identifier: Apache-2.0
 # AuthType Negotiate (Kerberos) in front of a real Active Directory KDC
 # (Samba, build/samba-dc): an SPN keytab exported for this httpd, users
 # kinit'ed with MIT krb5-user, real clients (curl --negotiate,

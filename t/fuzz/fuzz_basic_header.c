@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * libFuzzer target for the Basic credentials syntax check: any bytes, no
  * over-read (ASan), and an accepted value is "Basic", spaces, base64.

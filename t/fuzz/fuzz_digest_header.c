@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * libFuzzer target for the Digest Authorization header parser: any bytes
  * are refused with a reason or parsed into the required fields, free of

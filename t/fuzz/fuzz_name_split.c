@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * libFuzzer target for the login name splitter: whatever the bytes, the
  * split either refuses with a reason or yields parts that lie inside the

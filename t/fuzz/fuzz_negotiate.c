@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * libFuzzer target for ac_negotiate.c: a principal's display name (the
  * client's name from its ticket) splits into a user and a realm that

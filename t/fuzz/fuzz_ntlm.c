@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * libFuzzer target for the NTLMSSP parsers: whatever the bytes, a message
  * is either refused with a reason or parsed into fields that lie inside

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Differential libFuzzer target for the shared-memory hash table
  * (ac_shmht.c): the input is a table size and a list of operations

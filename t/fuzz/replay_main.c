@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Without libFuzzer: runs a fuzz target once over each file named on the
  * command line, so the corpus is still a regression test.

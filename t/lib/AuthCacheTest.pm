@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 package AuthCacheTest;
 # Helpers shared by the mod_authcache tests: Basic requests through LWP,
 # credential files written by htpasswd, and the counters of the status page.

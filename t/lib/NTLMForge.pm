@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 package NTLMForge;
 # A test-side NTLMv2 client, written from MS-NLMP and independent of the
 # module: it answers a real CHALLENGE with a correct AUTHENTICATE (NTLMv2

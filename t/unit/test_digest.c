@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Unit tests for HTTP Digest (ac_digest.c, ac_digest_ctx.c): the RFC 7616
  * examples, the Authorization header parser, nonces, the nonce-count

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Unit tests for ac_negotiate.c: principals GSSAPI hands over, split into
  * the names REMOTE_USER is made of; bare NTLMSSP tokens told apart; the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Unit tests for the NTLMSSP messages (ac_ntlm.c, ac_utf16.c): the
  * MS-NLMP 4.2.4 NTLMv2 vectors, the CHALLENGE we build, a whole exchange

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Unit tests for Extended Protection (ac_cbt.c, ac_ntlm_epa.c): RFC 5929
  * tls-server-end-point for certificates made here with each signature

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Unit tests for the shared-memory hash table (ac_shmht.c): entries come
  * back as stored, replaced, removed, expired and evicted oldest-written

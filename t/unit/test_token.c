@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Unit tests for cache keys and access tokens (ac_token.c): keys keep
  * names, forms, domains and contexts apart; tokens verify the password

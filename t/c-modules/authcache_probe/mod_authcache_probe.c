@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A test module: "SetHandler authcache-probe" answers with what
  * mod_authcache's optional function says about the request, the way any
