@@ -261,45 +261,45 @@ apr_status_t ac_ntlm_build_challenge(const ac_ntlm_challenge_params_t *params,
 }
 
 /*
- * Walks the AV pairs in av[0..len) up to MsvAvEOL: *list_len gets the
- * length of the list with its EOL, *value the first pair with id want
- * (NULL when there is none). APR_EINVAL when a pair runs past len or the
- * list has no EOL.
+ * One step through the AV pairs in av[0..len), from *at: 1 with the pair's
+ * *id and *n (its value at av + *at + 4) and *at moved past it, 0 at
+ * MsvAvEOL with *at just past the EOL, -1 when a pair runs past len or
+ * the list ends without an EOL.
  */
-static apr_status_t av_walk(const unsigned char *av, apr_size_t len,
-                            apr_uint16_t want, const unsigned char **value,
-                            apr_size_t *value_len, apr_size_t *list_len)
+static int av_next(const unsigned char *av, apr_size_t len, apr_size_t *at,
+                   apr_uint16_t *id, apr_size_t *n)
 {
-    apr_size_t at = 0;
-
-    *value = NULL;
-    *value_len = 0;
-    while (len - at >= 4) {
-        apr_uint16_t id = get16(av + at);
-        apr_size_t n = get16(av + at + 2);
-
-        if (id == AC_NTLM_AV_EOL) {
-            *list_len = at + 4;
-            return APR_SUCCESS;
-        }
-        if (n > len - at - 4)
-            return APR_EINVAL;
-        if (id == want && !*value) {
-            *value = av + at + 4;
-            *value_len = n;
-        }
-        at += 4 + n;
+    if (len - *at < 4)
+        return -1;
+    *id = get16(av + *at);
+    *n = get16(av + *at + 2);
+    if (*id == AC_NTLM_AV_EOL) {
+        *at += 4;
+        return 0;
     }
-    return APR_EINVAL;
+    if (*n > len - *at - 4)
+        return -1;
+    *at += 4 + *n;
+    return 1;
 }
 
 apr_status_t ac_ntlm_av_find(const unsigned char *av, apr_size_t len,
-                             apr_uint16_t id, const unsigned char **value,
+                             apr_uint16_t want, const unsigned char **value,
                              apr_size_t *value_len)
 {
-    apr_size_t list_len;
+    apr_size_t at = 0, n;
+    apr_uint16_t id;
+    int step;
 
-    if (av_walk(av, len, id, value, value_len, &list_len) != APR_SUCCESS)
+    *value = NULL;
+    *value_len = 0;
+    while ((step = av_next(av, len, &at, &id, &n)) > 0) {
+        if (id == want && !*value) {
+            *value = av + at - n;
+            *value_len = n;
+        }
+    }
+    if (step < 0)
         return APR_EINVAL;
     return *value ? APR_SUCCESS : APR_NOTFOUND;
 }
@@ -331,18 +331,11 @@ static apr_status_t av_check(const unsigned char *av, apr_size_t len,
                              apr_size_t *list_len, const char **why)
 {
     apr_uint32_t seen = 0;
-    apr_size_t at = 0;
+    apr_size_t at = 0, n;
+    apr_uint16_t id;
+    int step;
 
-    while (len - at >= 4) {
-        apr_uint16_t id = get16(av + at);
-        apr_size_t n = get16(av + at + 2);
-
-        if (id == AC_NTLM_AV_EOL) {
-            *list_len = at + 4;
-            return APR_SUCCESS;
-        }
-        if (n > len - at - 4)
-            break;
+    while ((step = av_next(av, len, &at, &id, &n)) > 0) {
         if (id < 32 && (seen & (1U << id)))
             return refuse(why, "an AV pair given twice in the NTLMv2 "
                                "response");
@@ -351,9 +344,11 @@ static apr_status_t av_check(const unsigned char *av, apr_size_t len,
         if (!av_size_ok(id, n))
             return refuse(why, "AV pair of the wrong size in the NTLMv2 "
                                "response");
-        at += 4 + n;
     }
-    return refuse(why, "malformed AV pairs in the NTLMv2 response");
+    if (step < 0)
+        return refuse(why, "malformed AV pairs in the NTLMv2 response");
+    *list_len = at;
+    return APR_SUCCESS;
 }
 
 /*
