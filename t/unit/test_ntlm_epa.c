@@ -18,58 +18,7 @@
 #include "ac_cbt.h"
 #include "ac_ntlm.h"
 #include "ac_ntlm_epa.h"
-
-/* ---- test-side helpers, independent of the code under test ---- */
-
-static void put16(unsigned char *p, apr_uint32_t v)
-{
-    p[0] = (unsigned char)v;
-    p[1] = (unsigned char)(v >> 8);
-}
-
-static void put32(unsigned char *p, apr_uint32_t v)
-{
-    put16(p, v);
-    put16(p + 2, v >> 16);
-}
-
-static void put64(unsigned char *p, apr_uint64_t v)
-{
-    put32(p, (apr_uint32_t)v);
-    put32(p + 4, (apr_uint32_t)(v >> 32));
-}
-
-static apr_uint32_t get16(const unsigned char *p)
-{
-    return p[0] | ((apr_uint32_t)p[1] << 8);
-}
-
-static apr_uint32_t get32(const unsigned char *p)
-{
-    return get16(p) | (get16(p + 2) << 16);
-}
-
-static apr_size_t u16(const char *s, unsigned char *out)
-{
-    apr_size_t n = 0;
-
-    for (; *s; s++) {
-        out[n++] = (unsigned char)*s;
-        out[n++] = 0;
-    }
-    return n;
-}
-
-static void hmac_md5(const unsigned char *key, apr_size_t klen,
-                     const unsigned char *d, apr_size_t n,
-                     unsigned char out[16])
-{
-    size_t outlen = 0;
-
-    if (!EVP_Q_mac(NULL, "HMAC", NULL, "MD5", NULL, key, klen, d, n, out,
-                   16, &outlen))
-        memset(out, 0, 16);
-}
+#include "ntlm_bytes.h"
 
 /* MD5 of gss_channel_bindings with zero addresses, laid out by hand */
 static void gss_md5(const unsigned char *app, apr_size_t n,
@@ -283,15 +232,6 @@ typedef struct {
 
 static const unsigned char server_chal[8] = { 8, 7, 6, 5, 4, 3, 2, 1 };
 static unsigned char nt_hash[16];
-
-static unsigned char *av_put(unsigned char *d, apr_uint32_t id,
-                             const void *v, apr_size_t n)
-{
-    put16(d, id);
-    put16(d + 2, (apr_uint32_t)n);
-    memcpy(d + 4, v, n);
-    return d + 4 + n;
-}
 
 /* The client's AV pairs: the CHALLENGE's (as c saw them), then its own */
 static apr_size_t client_av(const client_t *c, const unsigned char *ti,
