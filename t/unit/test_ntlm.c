@@ -139,26 +139,36 @@ static apr_size_t build_t3(const t3_t *s, unsigned char *out)
  * A type 3 around the 4.2.4 NtChallengeResponse, for user and domain
  * (Latin-1 C strings), header 72. The buffers are static: one at a time.
  */
+/*
+ * The 4.2.4 AUTHENTICATE's fields in *s: flags, header 72, the spec's NT
+ * response in nt, user in u (UTF-16LE) and a zero LM response in lm.
+ */
+static void spec_fields(t3_t *s, unsigned char *nt, unsigned char *u,
+                        const char *user, unsigned char lm[24])
+{
+    memset(s, 0, sizeof(*s));
+    memset(lm, 0, 24);
+    s->flags = T3_FLAGS;
+    s->header = 72;
+    s->p[F_NT] = nt;
+    s->n[F_NT] = spec_nt(nt);
+    s->p[F_USER] = u;
+    s->n[F_USER] = u16(user, u);
+    s->p[F_LM] = lm;
+    s->n[F_LM] = 24;
+}
+
 static apr_size_t spec_t3(const char *user, const char *domain,
                           unsigned char *out)
 {
     static unsigned char nt[128], u[64], d[64], ws[64], lm[24];
     t3_t s;
 
-    memset(&s, 0, sizeof(s));
-    memset(lm, 0, sizeof(lm));
-    s.flags = T3_FLAGS;
-    s.header = 72;
-    s.p[F_NT] = nt;
-    s.n[F_NT] = spec_nt(nt);
-    s.p[F_USER] = u;
-    s.n[F_USER] = u16(user, u);
+    spec_fields(&s, nt, u, user, lm);
     s.p[F_DOM] = d;
     s.n[F_DOM] = u16(domain, d);
     s.p[F_WS] = ws;
     s.n[F_WS] = u16("COMPUTER", ws);
-    s.p[F_LM] = lm;
-    s.n[F_LM] = sizeof(lm);
     return build_t3(&s, out);
 }
 
@@ -856,16 +866,7 @@ static apr_size_t make_base(int b, unsigned char *m)
     default:
         break;
     }
-    memset(&s, 0, sizeof(s));
-    memset(lm, 0, sizeof(lm));
-    s.flags = T3_FLAGS;
-    s.header = 72;
-    s.p[F_NT] = nt;
-    s.n[F_NT] = spec_nt(nt);
-    s.p[F_USER] = u;
-    s.n[F_USER] = u16("User", u);
-    s.p[F_LM] = lm;
-    s.n[F_LM] = 24;
+    spec_fields(&s, nt, u, "User", lm);
     switch (b) {
     case B3_V1:
         s.n[F_NT] = 24;
