@@ -2,6 +2,7 @@
 /*
  * NTLMSSP messages, server side: see ac_ntlm.h.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include <openssl/core_names.h>
@@ -380,23 +381,32 @@ static apr_status_t check_v2_response(ac_ntlm_auth_t *a, const char **why)
     return APR_SUCCESS;
 }
 
+/* AUTHENTICATE's six fields, in the order of their headers (at 12 + 8 i) */
+#define AUTH_FIELDS 6
+static const apr_size_t auth_field_at[AUTH_FIELDS] = {
+    offsetof(ac_ntlm_auth_t, lm), offsetof(ac_ntlm_auth_t, nt),
+    offsetof(ac_ntlm_auth_t, domain), offsetof(ac_ntlm_auth_t, user),
+    offsetof(ac_ntlm_auth_t, workstation),
+    offsetof(ac_ntlm_auth_t, session_key)
+};
+
+static ac_ntlm_buf_t *auth_field(const ac_ntlm_auth_t *a, int i)
+{
+    return (ac_ntlm_buf_t *)((char *)a + auth_field_at[i]);
+}
+
 /* Where the payload starts: the lowest offset of a field with bytes. */
 static apr_size_t payload_start(const unsigned char *msg, apr_size_t len,
                                 const ac_ntlm_auth_t *a)
 {
-    const ac_ntlm_buf_t *f[6];
     apr_size_t start = len;
     int i;
 
-    f[0] = &a->lm;
-    f[1] = &a->nt;
-    f[2] = &a->domain;
-    f[3] = &a->user;
-    f[4] = &a->workstation;
-    f[5] = &a->session_key;
-    for (i = 0; i < 6; i++) {
-        if (f[i]->len && (apr_size_t)(f[i]->data - msg) < start)
-            start = (apr_size_t)(f[i]->data - msg);
+    for (i = 0; i < AUTH_FIELDS; i++) {
+        const ac_ntlm_buf_t *f = auth_field(a, i);
+
+        if (f->len && (apr_size_t)(f->data - msg) < start)
+            start = (apr_size_t)(f->data - msg);
     }
     return start;
 }
@@ -463,7 +473,6 @@ apr_status_t ac_ntlm_parse_authenticate(const unsigned char *msg,
                                         apr_size_t len, apr_pool_t *p,
                                         ac_ntlm_auth_t *out, const char **why)
 {
-    ac_ntlm_buf_t *fields[6];
     apr_status_t rv;
     int type, i;
 
@@ -474,14 +483,9 @@ apr_status_t ac_ntlm_parse_authenticate(const unsigned char *msg,
         return refuse(why, "not an NTLMSSP AUTHENTICATE message");
     if (len < AUTH_HEADER)
         return refuse(why, "AUTHENTICATE message too short");
-    fields[0] = &out->lm;
-    fields[1] = &out->nt;
-    fields[2] = &out->domain;
-    fields[3] = &out->user;
-    fields[4] = &out->workstation;
-    fields[5] = &out->session_key;
-    for (i = 0; i < 6; i++) {
-        rv = read_field(msg, len, 12 + 8 * i, AUTH_HEADER, fields[i], why);
+    for (i = 0; i < AUTH_FIELDS; i++) {
+        rv = read_field(msg, len, 12 + 8 * i, AUTH_HEADER, auth_field(out, i),
+                        why);
         if (rv != APR_SUCCESS)
             return rv;
     }
