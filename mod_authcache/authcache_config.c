@@ -183,6 +183,32 @@ static const char *set_seconds(cmd_parms *cmd, void *dconf, const char *arg)
 
 
 
+/* File names under ServerRoot, for directives whose field has a _set flag */
+typedef struct {
+    apr_size_t field, set;
+} path_slot;
+
+#define PATH_SLOT(f)                                                      \
+    static path_slot f##_slot = {     /* not const: cmd_data is void * */ \
+        APR_OFFSETOF(authcache_dir_config_rec, f),                        \
+        APR_OFFSETOF(authcache_dir_config_rec, f##_set) }
+PATH_SLOT(ntlm_user_file);
+PATH_SLOT(digest_user_file);
+
+static const char *set_path(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    const path_slot *slot = cmd->info;
+    char *conf = dconf;
+    const char *path = ap_server_root_relative(cmd->pool, arg);
+
+    if (!path)
+        return apr_psprintf(cmd->pool, "%s: bad path '%s'", cmd->cmd->name,
+                            arg);
+    *(const char **)(conf + slot->field) = path;
+    conf[slot->set] = 1;
+    return NULL;
+}
+
 static const char *set_ntlm_provider(cmd_parms *cmd, void *dconf,
                                      const char *arg)
 {
@@ -196,19 +222,6 @@ static const char *set_ntlm_provider(cmd_parms *cmd, void *dconf,
                             "authority '%s' (built in: file)", arg);
     conf->ntlm_provider_name = apr_pstrdup(cmd->pool, arg);
     conf->ntlm_provider_set = 1;
-    return NULL;
-}
-
-static const char *set_ntlm_user_file(cmd_parms *cmd, void *dconf,
-                                      const char *arg)
-{
-    authcache_dir_config_rec *conf = dconf;
-
-    conf->ntlm_user_file = ap_server_root_relative(cmd->pool, arg);
-    if (!conf->ntlm_user_file)
-        return apr_psprintf(cmd->pool, "AuthNTLMUserFile: bad path '%s'",
-                            arg);
-    conf->ntlm_user_file_set = 1;
     return NULL;
 }
 
@@ -330,18 +343,7 @@ AUTHCACHE_FLAG_SETTER(set_ntlm_require_mic, ntlm_require_mic)
 AUTHCACHE_FLAG_SETTER(set_negotiate_no_cache, negotiate_no_cache)
 AUTHCACHE_FLAG_SETTER(set_negotiate_offer_ntlm, negotiate_offer_ntlm)
 
-static const char *set_negotiate_keytab(cmd_parms *cmd, void *dconf,
-                                        const char *arg)
-{
-    authcache_dir_config_rec *conf = dconf;
-
-    conf->negotiate_keytab = ap_server_root_relative(cmd->pool, arg);
-    if (!conf->negotiate_keytab)
-        return apr_psprintf(cmd->pool, "AuthNegotiateKeytab: bad path '%s'",
-                            arg);
-    conf->negotiate_keytab_set = 1;
-    return NULL;
-}
+PATH_SLOT(negotiate_keytab);
 
 /* AuthNegotiateServicePrincipal service/host[@REALM] | Any */
 static const char *set_negotiate_principal(cmd_parms *cmd, void *dconf,
@@ -456,19 +458,6 @@ static const char *set_digest_providers(cmd_parms *cmd, void *dconf,
                             "an authn provider with Digest realm hashes "
                             "(file, dbm, ...; is mod_authn_%s loaded?)",
                             arg, arg);
-    return NULL;
-}
-
-static const char *set_digest_user_file(cmd_parms *cmd, void *dconf,
-                                        const char *arg)
-{
-    authcache_dir_config_rec *conf = dconf;
-
-    conf->digest_user_file = ap_server_root_relative(cmd->pool, arg);
-    if (!conf->digest_user_file)
-        return apr_psprintf(cmd->pool, "AuthCacheDigestUserFile: bad path "
-                            "'%s'", arg);
-    conf->digest_user_file_set = 1;
     return NULL;
 }
 
@@ -606,7 +595,8 @@ const command_rec authcache_cmds[] = {
         "Seconds a Basic access token stays cached (default 900, 0 = off)"),
     AP_INIT_TAKE1("AuthNTLMProvider", set_ntlm_provider, NULL, OR_AUTHCFG,
         "Who verifies NTLM responses for AuthType NTLM (default: file)"),
-    AP_INIT_TAKE1("AuthNTLMUserFile", set_ntlm_user_file, NULL, OR_AUTHCFG,
+    AP_INIT_TAKE1("AuthNTLMUserFile", set_path, &ntlm_user_file_slot,
+        OR_AUTHCFG,
         "File of user:DOMAIN:NTHASH lines for AuthNTLMProvider file "
         "(written by htntlm)"),
     AP_INIT_TAKE1("AuthNTLMDomain", set_ntlm_domain, NULL, OR_AUTHCFG,
@@ -655,7 +645,7 @@ const command_rec authcache_cmds[] = {
         OR_AUTHCFG, "On: refuse NTLM logons whose AUTHENTICATE carries no "
         "MIC (default Off)"),
 #ifdef AUTHCACHE_HAVE_GSSAPI
-    AP_INIT_TAKE1("AuthNegotiateKeytab", set_negotiate_keytab, NULL,
+    AP_INIT_TAKE1("AuthNegotiateKeytab", set_path, &negotiate_keytab_slot,
         OR_AUTHCFG, "Keytab with the service's keys for AuthType Negotiate "
         "(default: Kerberos' own, KRB5_KTNAME or /etc/krb5.keytab)"),
     AP_INIT_TAKE1("AuthNegotiateServicePrincipal", set_negotiate_principal,
@@ -672,7 +662,7 @@ const command_rec authcache_cmds[] = {
     AP_INIT_ITERATE("AuthCacheDigestProvider", set_digest_providers, NULL,
         OR_AUTHCFG, "Authn providers whose realm hashes (htdigest: MD5) "
         "check Digest logons; makes AuthType Digest mod_authcache's here"),
-    AP_INIT_TAKE1("AuthCacheDigestUserFile", set_digest_user_file, NULL,
+    AP_INIT_TAKE1("AuthCacheDigestUserFile", set_path, &digest_user_file_slot,
         OR_AUTHCFG, "File of user:realm:ALGORITHM:hash lines (MD5, SHA-256, "
         "SHA-512-256); makes AuthType Digest mod_authcache's here"),
     AP_INIT_ITERATE("AuthCacheDigestAlgorithms", set_digest_algorithms, NULL,
