@@ -22,12 +22,6 @@ write_users('iso-basic-b', carol => 'Carol-both', bob => 'Bob-b');
 write_users('iso-basic-dom', bob => 'Bob-dom');
 
 my $hp = Apache::TestRequest::hostport();
-sub vhost_port {
-    my $old = Apache::TestRequest::module(shift);
-    my ($port) = Apache::TestRequest::hostport() =~ /:(\d+)$/;
-    Apache::TestRequest::module($old);
-    return $port;
-}
 my ($names, $pa, $pb) = map { vhost_port($_) } qw(iso_names iso_port_a iso_port_b);
 
 # a place: [url, Host header or undef]

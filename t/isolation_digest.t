@@ -22,12 +22,6 @@ write_htdigest_file('iso-htdigest-a', $realm, dora => 'Dora-a', carol => 'Carol-
 write_htdigest_file('iso-htdigest-b', $realm, carol => 'Carol-both', erin => 'Erin-b');
 
 my $hp = Apache::TestRequest::hostport();
-sub vhost_port {
-    my $old = Apache::TestRequest::module(shift);
-    my ($port) = Apache::TestRequest::hostport() =~ /:(\d+)$/;
-    Apache::TestRequest::module($old);
-    return $port;
-}
 my ($names, $pa, $pb) = map { vhost_port($_) } qw(iso_names iso_port_a iso_port_b);
 
 # a place: {base, path, host}; the Digest uri is the path

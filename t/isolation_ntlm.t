@@ -23,9 +23,7 @@ write_ntlm_file('iso-ntlm-admin', admin => 'Real-admin-1');
 write_ntlm_file('iso-ntlm-tenant', admin => 'Tenant-chosen');
 
 my $hp = Apache::TestRequest::hostport();
-my $old = Apache::TestRequest::module('iso_names');
-my ($names) = Apache::TestRequest::hostport() =~ /:(\d+)$/;
-Apache::TestRequest::module($old);
+my $names = vhost_port('iso_names');
 
 # a place: {base, path, host}
 sub here { { base => "http://$hp", path => $_[0] } }

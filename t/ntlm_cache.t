@@ -92,10 +92,8 @@ is($r[0]->header('WWW-Authenticate'), 'NTLM', 'with WWW-Authenticate: NTLM');
 
 # the handshake survives MaxKeepAliveRequests 1
 {
-    my $old = Apache::TestRequest::module('ntlm_keepalive');
-    my $hp = Apache::TestRequest::hostport();
-    Apache::TestRequest::module($old);
-    @r = curl_ntlm(\@alice, "http://$hp/ntlm/");
+    my $port = vhost_port('ntlm_keepalive');
+    @r = curl_ntlm(\@alice, "http://127.0.0.1:$port/ntlm/");
     is($r[0]{code}, 200, 'handshake completes at MaxKeepAliveRequests 1');
     is($r[0]{connects}, '1', 'on one connection');
 }

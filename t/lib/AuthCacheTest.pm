@@ -336,17 +336,8 @@ sub digest_h { my ($alg, $data) = @_; (my $a = $alg) =~ s/-sess$//i; $digest_fn{
 # htdigest format (user:realm:hash) for AuthCacheDigestProvider file
 sub write_digest_users {
     my ($realm, %users) = @_;
-    my ($all, $htd) = (users_file('digest-users'), users_file('htdigest'));
-    open my $a, '>', $all or die $!;
-    open my $h, '>', $htd or die $!;
-    for my $u (sort keys %users) {
-        my $a1 = "$u:$realm:$users{$u}";
-        print $a "$u:$realm:$_:" . digest_h($_, $a1) . "\n"
-            for qw(MD5 SHA-256 SHA-512-256);
-        print $h "$u:$realm:" . digest_h('MD5', $a1) . "\n";
-    }
-    close $a;
-    close $h;
+    write_digest_file('digest-users', $realm, %users);
+    write_htdigest_file('htdigest', $realm, %users);
 }
 
 # write_digest_file(name, realm, user => password, ...): run/NAME with
@@ -614,6 +605,16 @@ sub stack_logons {
         Test::More::is(page_summary($r[0]), $want->(@dig, 0, $p), "Digest, LWP, $p: logon");
         Test::More::is(page_summary($r[1]), $want->(@dig, 1, $p), "Digest, LWP, $p: next request, from the context");
     }
+}
+
+# vhost_port(module): the port of the <VirtualHost> Apache::Test made
+# for that name in the config (t/conf/*.conf.in)
+push @EXPORT, qw(vhost_port);
+sub vhost_port {
+    my $old = Apache::TestRequest::module(shift);
+    my ($port) = Apache::TestRequest::hostport() =~ /:(\d+)$/;
+    Apache::TestRequest::module($old);
+    return $port;
 }
 
 1;
