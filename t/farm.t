@@ -40,10 +40,7 @@ sub server {
         '<Location /dg/>', 'AuthType Digest', 'AuthName farm',
         "AuthCacheDigestUserFile $digest_users",
         'AuthCacheDigestAlgorithms SHA-256', '</Location>');
-    mkdir "$dir/$name/htdocs/dg" or die "mkdir: $!";
-    open my $fh, '>', "$dir/$name/htdocs/dg/index.html" or die $!;
-    print $fh "dg\n";
-    close $fh;
+    side_pages("$dir/$name/htdocs", 'dg');
 }
 sub ctl { my ($name, $cmd) = @_; (side_ctl("$dir/$name", $cmd))[0] }
 sub login {   # the X-Cached flag, or the status code when refused

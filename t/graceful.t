@@ -44,10 +44,7 @@ sub conf {   # the side server, with the store line given (none: default)
         'AuthCacheDigestAlgorithms SHA-256', '</Location>',
         '<Location /authcache-status>', 'SetHandler authcache-status',
         'Require all granted', '</Location>');
-    mkdir "$root/htdocs/dg";
-    open my $fh, '>', "$root/htdocs/dg/index.html" or die $!;
-    print $fh "dg\n";
-    close $fh;
+    side_pages("$root/htdocs", 'dg');
 }
 my $ua = LWP::UserAgent->new(timeout => 10, keep_alive => 0);
 sub login {   # the X-Cached flag, or the status code when refused

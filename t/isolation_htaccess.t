@@ -58,9 +58,7 @@ for my $d (sort keys %htaccess) {
     open my $fh, '>', "$root/htdocs/$d/.htaccess" or die $!;
     print $fh map { "$_\n" } @{ $htaccess{$d} };
     close $fh;
-    open $fh, '>', "$root/htdocs/$d/index.html" or die $!;
-    print $fh "$d\n";
-    close $fh;
+    side_pages("$root/htdocs", $d);
 }
 
 my ($ok, $out) = side_ctl($root, 'start');

@@ -58,12 +58,7 @@ side_conf("$dir/backend", @backend_common,
 side_conf("$dir/declared", @backend_common,
     backend_vhost('b_declared', 'AuthNTLMProxyAddresses 127.0.0.1 10.0.0.0/8 ::1'),
     backend_vhost('b_cidr', 'AuthNTLMProxyAddresses 127.0.0.4/30'));
-for my $b (qw(backend declared)) {
-    mkdir "$dir/$b/htdocs/px" or die "mkdir: $!";
-    open my $fh, '>', "$dir/$b/htdocs/px/index.html" or die $!;
-    print $fh "px\n";
-    close $fh;
-}
+side_pages("$dir/$_/htdocs", 'px') for qw(backend declared);
 
 # the front: one process, one thread, so each backend has one pooled
 # connection that every client's requests share

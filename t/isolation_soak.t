@@ -52,13 +52,7 @@ side_conf($root, "Listen 127.0.0.1:$port", 'KeepAliveTimeout 30',
     "AuthCacheDigestUserFile $file{d1}", 'AuthCacheDigestAlgorithms SHA-256',
     'Require valid-user', '</Location>',
     '<Location /s/d1/d2>', "AuthCacheDigestUserFile $file{d2}", '</Location>');
-for my $d (qw(b1 b1/b2 n1 n1/n2 d1 d1/d2)) {
-    mkdir "$root/htdocs/s" unless -d "$root/htdocs/s";
-    mkdir "$root/htdocs/s/$d" or die "mkdir: $!";
-    open my $fh, '>', "$root/htdocs/s/$d/index.html" or die $!;
-    print $fh "$d\n";
-    close $fh;
-}
+side_pages("$root/htdocs/s", qw(b1 b1/b2 n1 n1/n2 d1 d1/d2));
 my ($ok, $out) = side_ctl($root, 'start');
 ok($ok, 'soak server started') or diag $out;
 

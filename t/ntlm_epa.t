@@ -67,12 +67,7 @@ side_conf($root, "LoadModule ssl_module $moddir/mod_ssl.so",
             'SSLEngine on', "SSLCertificateFile $dir/$_->[1].pem",
             "SSLCertificateKeyFile $dir/$_->[1].key", '</VirtualHost>') }
      [$https, 'server'], [$https384, 'server384']));
-for my $d (qw(off allow require require/allow mic spn)) {
-    mkdir "$root/htdocs/$d" or die "mkdir: $!";
-    open my $fh, '>', "$root/htdocs/$d/index.html" or die $!;
-    print $fh "$d\n";
-    close $fh;
-}
+side_pages("$root/htdocs", qw(off allow require require/allow mic spn));
 my ($started, $out) = side_ctl($root, 'start');
 ok($started, 'side server with mod_ssl started') or diag $out;
 END { side_ctl($root, 'stop') if $root && -e "$root/httpd.pid" }

@@ -617,4 +617,17 @@ sub vhost_port {
     return $port;
 }
 
+# side_pages(base, dir, ...): base/DIR/index.html saying "DIR\n" for each,
+# the pages a side server's locations serve
+push @EXPORT, qw(side_pages);
+sub side_pages {
+    my ($base, @dirs) = @_;
+    for my $d (@dirs) {
+        make_path("$base/$d");
+        open my $fh, '>', "$base/$d/index.html" or die "$base/$d: $!";
+        print $fh "$d\n";
+        close $fh;
+    }
+}
+
 1;
