@@ -693,16 +693,41 @@ static int ntlm_needs_http11(request_rec *r)
     return HTTP_FORBIDDEN;
 }
 
-/* An NTLM message msg of header: checked and handed to its step. */
-static int ntlm_message(request_rec *r, authcache_ntlm_conn *nc,
-                        const authcache_dir_config_rec *conf,
-                        const authcache_req_rec *e, const char *header,
-                        const unsigned char *msg, apr_size_t len,
-                        const char *no_cache)
+/*
+ * The NTLM step for r: header is the one carrying an NTLM message (msg,
+ * decoded from it here when NULL) or NULL, other another scheme's
+ * Authorization; c the carrier or NULL (AuthType NTLM).
+ */
+static int ntlm_check(request_rec *r, const authcache_ntlm_carrier *c,
+                      const char *header, const char *other,
+                      const unsigned char *msg, apr_size_t len)
 {
-    const char *why;
+    authcache_dir_config_rec *conf;
+    authcache_ntlm_conn *nc;
+    const authcache_req_rec *e;
+    const char *no_cache, *why;
     int mtype;
 
+    conf = ap_get_module_config(r->per_dir_config, &authcache_module);
+    authcache_req(r)->ntlm_carrier = c;
+    if (r->connection->master)
+        return ntlm_needs_http11(r);
+    nc = ntlm_conn(r);
+    no_cache = authcache_ntlm_no_cache_reason(r, conf);
+
+    /* a subrequest or redirect of a request we granted: once per client
+     * request, the same decision where the scope is the same */
+    e = authcache_req_earlier(r, c ? c->source : AUTHCACHE_SOURCE_NTLM,
+                              header);
+    if (e && !strcmp(e->granted_scope, authcache_scope(r))) {
+        authcache_notes_reuse(r, e);
+        return OK;
+    }
+    if (!header)
+        return ntlm_from_cache(r, nc, conf, other, no_cache);
+
+    if (!msg && !(msg = ntlm_decode(r, header, &len)))
+        return HTTP_BAD_REQUEST;
     if (ac_ntlm_message_type(msg, len, &mtype, &why) != APR_SUCCESS
         || mtype == 2) {
         authcache_count(AUTHCACHE_C_ntlm_bad_input);
@@ -720,64 +745,19 @@ static int ntlm_message(request_rec *r, authcache_ntlm_conn *nc,
 
 int authcache_ntlm_check(request_rec *r)
 {
-    authcache_dir_config_rec *conf;
-    authcache_ntlm_conn *nc;
-    const authcache_req_rec *e;
-    const char *sent, *header, *no_cache;
-    unsigned char *msg;
-    apr_size_t len;
+    const char *sent = authcache_auth_header(r);
+    const char *header = sent && !strncasecmp(sent, "NTLM", 4)
+                         && (!sent[4] || sent[4] == ' ') ? sent : NULL;
 
-    conf = ap_get_module_config(r->per_dir_config, &authcache_module);
-    authcache_req(r)->ntlm_carrier = NULL;
-    if (r->connection->master)
-        return ntlm_needs_http11(r);
-    nc = ntlm_conn(r);
-    no_cache = authcache_ntlm_no_cache_reason(r, conf);
-    sent = authcache_auth_header(r);
-    header = sent && !strncasecmp(sent, "NTLM", 4)
-             && (!sent[4] || sent[4] == ' ') ? sent : NULL;
-
-    /* a subrequest or redirect of a request we granted: once per client
-     * request, the same decision where the scope is the same */
-    e = authcache_req_earlier(r, AUTHCACHE_SOURCE_NTLM, header);
-    if (e && !strcmp(e->granted_scope, authcache_scope(r))) {
-        authcache_notes_reuse(r, e);
-        return OK;
-    }
-    if (!header)
-        return ntlm_from_cache(r, nc, conf, sent, no_cache);
-
-    if (!(msg = ntlm_decode(r, header, &len)))
-        return HTTP_BAD_REQUEST;
-    return ntlm_message(r, nc, conf, e, header, msg, len, no_cache);
+    return ntlm_check(r, NULL, header, header ? NULL : sent, NULL, 0);
 }
 
 int authcache_ntlm_carried(request_rec *r, const authcache_ntlm_carrier *c,
                            const char *header, const unsigned char *msg,
                            apr_size_t len)
 {
-    authcache_dir_config_rec *conf;
-    authcache_ntlm_conn *nc;
-    const authcache_req_rec *e;
-    const char *no_cache;
-
-    conf = ap_get_module_config(r->per_dir_config, &authcache_module);
-    authcache_req(r)->ntlm_carrier = c;
-    if (r->connection->master)
-        return ntlm_needs_http11(r);
-    nc = ntlm_conn(r);
-    no_cache = authcache_ntlm_no_cache_reason(r, conf);
-    /* without a message, header is another scheme's: no earlier grant */
-    e = msg || !header ? authcache_req_earlier(r, c->source,
-                                               msg ? header : NULL)
-                       : NULL;
-    if (e && !strcmp(e->granted_scope, authcache_scope(r))) {
-        authcache_notes_reuse(r, e);
-        return OK;
-    }
-    if (!msg)
-        return ntlm_from_cache(r, nc, conf, header, no_cache);
-    return ntlm_message(r, nc, conf, e, header, msg, len, no_cache);
+    return ntlm_check(r, c, msg ? header : NULL, msg ? NULL : header, msg,
+                      len);
 }
 
 static int ntlm_check_user_id(request_rec *r)
