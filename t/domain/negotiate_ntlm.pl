@@ -7,37 +7,18 @@
 # returned, the identity cached on the connection, and the DC's own count
 # of logons.
 #
-# Runs as root (it drives the DC); httpd's children run as nobody. Needs
-# AUTHCACHE_DC_DIR from `build/samba-dc start`.
+# Runs as root under build/test (t/lib/AuthCacheDomain.pm).
 use strict;
 use warnings FATAL => 'all';
 use Test::More;
-use File::Temp qw(tempdir);
-use IO::Socket::INET ();
+use FindBin ();
 use JSON::PP ();
-use LWP::UserAgent ();
+use lib "$FindBin::Bin/../lib";
+use AuthCacheDomain;
 
-my $top = $ENV{AUTHCACHE_TOP} or die "AUTHCACHE_TOP not set";
-my $dc = $ENV{AUTHCACHE_DC_DIR} or die "AUTHCACHE_DC_DIR not set: start build/samba-dc";
-my $samba = "$top/build/samba-dc";
-my $httpd = $ENV{AUTHCACHE_HTTPD} // '/usr/sbin/apache2';
-my $moddir = $ENV{AUTHCACHE_MODDIR} // '/usr/lib/apache2/modules';
-
-sub dc_user { system($samba, 'user', $dc, @_) == 0 or die "samba-dc user @_" }
-sub authcount { my $n = `$samba authcount $dc`; chomp $n; $n =~ /^\d+$/ or die "authcount: $n"; $n }
-
+my $top = $ENV{AUTHCACHE_TOP};
 dc_user('dana', 'D4na-Domain!', 'Web Users');
 
-my $dir = tempdir(CLEANUP => 1);
-chmod 0755, $dir;
-my $port = do { my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1', LocalPort => 0); my $p = $s->sockport; close $s; $p };
-my $base = "http://localhost:$port";
-mkdir "$dir/htdocs";
-for my $d (qw(neg neg-nocache)) {
-    mkdir "$dir/htdocs/$d";
-    open my $f, '>', "$dir/htdocs/$d/index.html" or die; print $f "$d\n"; close $f;
-}
-chmod 0755, "$dir/htdocs", glob("$dir/htdocs/*");
 my $loc = sub {
     my ($path, @lines) = @_;
     return ("<Location /$path>", 'AuthType Negotiate', 'AuthNTLMProvider winbind',
@@ -48,26 +29,9 @@ my $loc = sub {
             'Header always set X-Groups "expr=%{env:AUTHCACHE_GROUPS}"',
             '</Location>');
 };
-open my $fh, '>', "$dir/httpd.conf" or die;
-print $fh join "\n",
-    (map { "LoadModule ${_}_module $moddir/mod_$_.so" }
-         qw(mpm_event authn_core authz_core authz_user socache_shmcb headers dir)),
-    "LoadModule authcache_module $top/mod_authcache/.libs/mod_authcache.so",
-    'User nobody', 'Group nogroup', 'ServerName localhost',
-    "ServerRoot $dir", "PidFile $dir/httpd.pid", "ErrorLog $dir/error_log",
-    "DefaultRuntimeDir $dir", "Listen 127.0.0.1:$port", "DocumentRoot $dir/htdocs",
-    'LogLevel info authcache:debug', 'KeepAlive On', 'MaxKeepAliveRequests 0',
-    'DirectoryIndex index.html',
-    $loc->('neg'),
-    $loc->('neg-nocache', 'DisableNTLMCredentialCaching On'),
-    '<Location /authcache-status>', 'SetHandler authcache-status', 'Require all granted', '</Location>', '';
-close $fh;
-sub httpd { system($httpd, '-f', "$dir/httpd.conf", '-k', shift) }
-httpd('start') == 0 or die 'httpd start';
-END { httpd('stop') if $dir && -e "$dir/httpd.pid" }
-my $ua = LWP::UserAgent->new(timeout => 10);
-for (1 .. 50) { last if $ua->get("$base/authcache-status?json")->is_success; select undef, undef, undef, 0.1 }
-sub counters { JSON::PP::decode_json($ua->get("$base/authcache-status?json")->content) }
+my ($dir, $base, $counters) = domain_httpd([qw(neg neg-nocache)], $loc->('neg'),
+    $loc->('neg-nocache', 'DisableNTLMCredentialCaching On'));
+sub counters { $counters->() }
 
 # the client: gss-ntlmssp's users file, an empty ticket cache, no realm
 sub client_env {
