@@ -203,6 +203,30 @@ static int ntlm_type(const unsigned char *tok, apr_size_t len)
     return type;
 }
 
+/*
+ * The NTLM message of an NTLM token (bare: t NULL) to the NTLM path, if
+ * it is of the type this leg carries (want) and the section has an NTLM
+ * authority: a Kerberos-only section stays Kerberos-only.
+ */
+static int carried(request_rec *r, const char *header,
+                   const ac_spnego_token_t *t, const unsigned char *msg,
+                   apr_size_t len, int want)
+{
+    const authcache_dir_config_rec *conf =
+        ap_get_module_config(r->per_dir_config, &authcache_module);
+    int type = ntlm_type(msg, len);
+
+    if (!conf->ntlm_provider_set && !conf->ntlm_user_file)
+        return refused(r, "NTLM, but no NTLM authority here "
+                          "(AuthNTLMProvider or AuthNTLMUserFile)");
+    if (want && type != want)
+        return refused(r, want == 1 ? "NTLMSSP preferred, but no NTLM "
+                                      "NEGOTIATE as its mechToken"
+                                    : "a NegTokenResp whose NTLM message is "
+                                      "no AUTHENTICATE");
+    return authcache_ntlm_carried(r, carrier(r, t), header, msg, len);
+}
+
 int authcache_negotiate_ntlm(request_rec *r, const char *header,
                              const unsigned char *tok, apr_size_t len,
                              int *rc)
@@ -211,7 +235,7 @@ int authcache_negotiate_ntlm(request_rec *r, const char *header,
     const char *why = NULL;
 
     if (ac_negotiate_is_ntlmssp(tok, len)) {
-        *rc = authcache_ntlm_carried(r, carrier(r, NULL), header, tok, len);
+        *rc = carried(r, header, NULL, tok, len, 0);
         return 1;
     }
     t = apr_palloc(r->pool, sizeof(*t));
@@ -223,23 +247,15 @@ int authcache_negotiate_ntlm(request_rec *r, const char *header,
         *rc = refused(r, "a GSS token of a mechanism not offered");
         return 1;
     }
+    /* NTLM preferred: its optimistic token must be the NEGOTIATE (no
+     * second round to ask for it); a later leg's, the AUTHENTICATE */
     if (t->kind == AC_SPNEGO_INIT && t->first_mech == AC_SPNEGO_MECH_NTLMSSP) {
-        /* the optimistic token must be the NEGOTIATE: no second round
-         * to ask for it */
-        *rc = ntlm_type(t->mech_token, t->mech_token_len) == 1
-              ? authcache_ntlm_carried(r, carrier(r, t), header,
-                                       t->mech_token, t->mech_token_len)
-              : refused(r, "NTLMSSP preferred, but no NTLM NEGOTIATE as "
-                           "its mechToken");
+        *rc = carried(r, header, t, t->mech_token, t->mech_token_len, 1);
         return 1;
     }
-    if (t->kind == AC_SPNEGO_RESP && ac_negotiate_is_ntlmssp(t->mech_token,
-                                                             t->mech_token_len)) {
-        *rc = ntlm_type(t->mech_token, t->mech_token_len) == 3
-              ? authcache_ntlm_carried(r, carrier(r, t), header,
-                                       t->mech_token, t->mech_token_len)
-              : refused(r, "a NegTokenResp whose NTLM message is no "
-                           "AUTHENTICATE");
+    if (t->kind == AC_SPNEGO_RESP
+        && ac_negotiate_is_ntlmssp(t->mech_token, t->mech_token_len)) {
+        *rc = carried(r, header, t, t->mech_token, t->mech_token_len, 3);
         return 1;
     }
     return 0;       /* Kerberos: GSSAPI's */

@@ -678,22 +678,6 @@ static int ntlm_from_cache(request_rec *r, authcache_ntlm_conn *nc,
 }
 
 /*
- * An HTTP/2 stream is no connection a credential can bind to: its
- * requests share one client connection. mod_http2 turns a 403 with this
- * note into RST_STREAM HTTP_1_1_REQUIRED, and clients retry the request
- * over HTTP/1.1.
- */
-static int ntlm_needs_http11(request_rec *r)
-{
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                  AC_LOGNO(0718) "NTLM needs HTTP/1.1: asking the client to "
-                  "retry %s over HTTP/1.1", r->uri);
-    apr_table_setn(r->notes, "ssl-renegotiate-forbidden",
-                   "NTLM is bound to HTTP/1.1 connections");
-    return HTTP_FORBIDDEN;
-}
-
-/*
  * The NTLM step for r: header is the one carrying an NTLM message (msg,
  * decoded from it here when NULL) or NULL, other another scheme's
  * Authorization; c the carrier or NULL (AuthType NTLM).
@@ -710,8 +694,20 @@ static int ntlm_check(request_rec *r, const authcache_ntlm_carrier *c,
 
     conf = ap_get_module_config(r->per_dir_config, &authcache_module);
     authcache_req(r)->ntlm_carrier = c;
-    if (r->connection->master)
-        return ntlm_needs_http11(r);
+    if (r->connection->master) {
+        /*
+         * An HTTP/2 stream is no connection a credential can bind to: its
+         * requests share one client connection. mod_http2 turns a 403 with
+         * this note into RST_STREAM HTTP_1_1_REQUIRED, and clients retry
+         * the request over HTTP/1.1.
+         */
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      AC_LOGNO(0718) "NTLM needs HTTP/1.1: asking the client to "
+                      "retry %s over HTTP/1.1", r->uri);
+        apr_table_setn(r->notes, "ssl-renegotiate-forbidden",
+                       "NTLM is bound to HTTP/1.1 connections");
+        return HTTP_FORBIDDEN;
+    }
     nc = ntlm_conn(r);
     no_cache = authcache_ntlm_no_cache_reason(r, conf);
 

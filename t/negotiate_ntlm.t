@@ -15,7 +15,7 @@ use MIME::Base64 qw(encode_base64 decode_base64);
 use lib 't/lib';
 use AuthCacheTest;
 
-plan tests => 33;
+plan tests => 35;
 
 my $top = Apache::Test::vars('top_dir');
 my $run = Apache::Test::vars('serverroot') . '/run';
@@ -128,6 +128,12 @@ $d = counter_delta(sub {
 });
 is($res->code, 401, 'a NegTokenResp with negState 7: refused');
 is($d->{negotiate_bad_input}, 1, '  as bad input');
+
+# --- a section without an NTLM authority stays Kerberos-only
+$d = counter_delta(sub { $res = raw_auth_get('/negkrb/', "Negotiate $neg") });
+is($res->header('WWW-Authenticate'), 'Negotiate',
+   'no AuthNTLMProvider/AuthNTLMUserFile: NTLM inside SPNEGO refused, no CHALLENGE');
+is($d->{ntlm_handshakes}, 0, '  no NTLM handshake begun');
 
 # --- a bare NTLMSSP NEGOTIATE (Windows without SPNEGO): a bare CHALLENGE
 $res = raw_auth_get('/negntlm/', 'Negotiate ' . encode_base64(pack('H*', '4e544c4d5353500001000000178208e200000000000000000000000000000000'), ''));
