@@ -534,7 +534,7 @@ static int neg_check_user_id(request_rec *r)
 
         /* no Kerberos identity: one logged on with NTLM inside Negotiate */
         if (rc != OK && !nc->user)
-            rc = authcache_negotiate_ntlm_cached(r, sent);
+            rc = authcache_negotiate_ntlm_cached(r, sent, rc);
 
         return rc != OK && offer_ntlm && !sent ? neg_or_ntlm(r, rc) : rc;
     }

@@ -208,15 +208,21 @@ static int ntlm_type(const unsigned char *tok, apr_size_t len)
  * it is of the type this leg carries (want) and the section has an NTLM
  * authority: a Kerberos-only section stays Kerberos-only.
  */
+static int has_ntlm_authority(request_rec *r)
+{
+    const authcache_dir_config_rec *conf =
+        ap_get_module_config(r->per_dir_config, &authcache_module);
+
+    return conf->ntlm_provider_set || conf->ntlm_user_file;
+}
+
 static int carried(request_rec *r, const char *header,
                    const ac_spnego_token_t *t, const unsigned char *msg,
                    apr_size_t len, int want)
 {
-    const authcache_dir_config_rec *conf =
-        ap_get_module_config(r->per_dir_config, &authcache_module);
     int type = ntlm_type(msg, len);
 
-    if (!conf->ntlm_provider_set && !conf->ntlm_user_file)
+    if (!has_ntlm_authority(r))
         return refused(r, "NTLM, but no NTLM authority here "
                           "(AuthNTLMProvider or AuthNTLMUserFile)");
     if (want && type != want)
@@ -261,7 +267,10 @@ int authcache_negotiate_ntlm(request_rec *r, const char *header,
     return 0;       /* Kerberos: GSSAPI's */
 }
 
-int authcache_negotiate_ntlm_cached(request_rec *r, const char *sent)
+int authcache_negotiate_ntlm_cached(request_rec *r, const char *sent, int rc)
 {
+    /* an HTTP/2 stream holds no NTLM credential: Kerberos's answer */
+    if (r->connection->master || !has_ntlm_authority(r))
+        return rc;
     return authcache_ntlm_carried(r, carrier(r, NULL), sent, NULL, 0);
 }

@@ -537,12 +537,15 @@ void authcache_negotiate_register_hooks(apr_pool_t *p);
  * token tok of header is not GSSAPI's (NTLM in SPNEGO or bare, or a
  * token to refuse), with *rc the response; 0 for Kerberos. And the
  * connection's credential of such a logon for a request without a
- * Negotiate header (sent: another scheme's Authorization, or NULL).
+ * Negotiate header (sent: another scheme's Authorization, or NULL), or
+ * rc, Kerberos's answer, where there can be none (HTTP/2, no NTLM
+ * authority).
  */
 int authcache_negotiate_ntlm(request_rec *r, const char *header,
                              const unsigned char *tok, apr_size_t len,
                              int *rc);
-int authcache_negotiate_ntlm_cached(request_rec *r, const char *sent);
+int authcache_negotiate_ntlm_cached(request_rec *r, const char *sent,
+                                    int rc);
 /* The counters v[AUTHCACHE_C_COUNT] and the store's figures as metrics
  * (Prometheus text or OpenMetrics), for the status handler's ?metrics */
 void authcache_metrics(request_rec *r, const apr_uint64_t *v, int in_use);
