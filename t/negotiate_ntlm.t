@@ -15,7 +15,7 @@ use MIME::Base64 qw(encode_base64 decode_base64);
 use lib 't/lib';
 use AuthCacheTest;
 
-plan tests => 35;
+plan tests => 37;
 
 my $top = Apache::Test::vars('top_dir');
 my $run = Apache::Test::vars('serverroot') . '/run';
@@ -107,6 +107,10 @@ is($d->{ntlm_logons}, 1, '  after the authority verified the password');
 $d = counter_delta(sub { @r = spnego_client('Al1ce-spnego', "$base/negntlm/", 1, '--add-mech') });
 is($r[0]{status}, 401, 'a mechanism added to the NegTokenInit\'s mechTypes: refused');
 is($d->{negotiate_ntlm_refused_mic}, 1, '  by the mechListMIC');
+
+$d = counter_delta(sub { @r = spnego_client('Al1ce-spnego', "$base/negntlm/", 1, '--bare-authenticate') });
+is($r[0]{status}, 401, 'the AUTHENTICATE sent bare, out of its NegTokenResp (no mechListMIC): refused');
+is($d->{ntlm_logons}, 0, '  before any authority call: it answers a challenge sent inside SPNEGO');
 
 # --- scope: another section's authority verifies for itself
 $d = counter_delta(sub { @r = curl_neg('Al1ce-spnego', '/negntlm/', '/negntlm/other/', '/negntlm/other/') });
