@@ -12,7 +12,7 @@ TEST_PACKAGES=(libapache2-mod-perl2 libwww-perl perl util-linux redis-server
                python3-requests php8.2-fpm python3-prometheus-client shellcheck
                openssl libio-socket-ssl-perl liblwp-protocol-https-perl
                libkrb5-dev krb5-user python3-gssapi python3-requests-kerberos
-               python3-cryptography)
+               python3-cryptography gss-ntlmssp)
 # What build/package needs to build the Debian package (dh_apache2 is in
 # apache2-dev).
 PACKAGE_PACKAGES=(dpkg-dev debhelper fakeroot libwbclient-dev)

@@ -24,6 +24,8 @@
 #define AUTHCACHE_SOURCE_NTLM     "ntlm-connection"
 #define AUTHCACHE_SOURCE_DIGEST   "digest-context"
 #define AUTHCACHE_SOURCE_KERBEROS "negotiate-kerberos"
+/* NTLM inside AuthType Negotiate (SPNEGO or a bare NTLMSSP token) */
+#define AUTHCACHE_SOURCE_NEGOTIATE_NTLM "negotiate-ntlm"
 
 /* The authn provider name ("AuthBasicProvider authcache"). */
 #define AUTHCACHE_PROVIDER_NAME   "authcache"

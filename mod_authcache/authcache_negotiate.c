@@ -5,6 +5,8 @@
  * credential (and as http.sys does with authPersistNonNTLM):
  *
  *   no header, nothing cached   -> 401 WWW-Authenticate: Negotiate
+ *   Negotiate <NTLM token>      -> AuthType NTLM's handshake, inside
+ *                                  SPNEGO or bare (authcache_negotiate_ntlm.c)
  *   Negotiate <token>           -> gss_accept_sec_context with the
  *                                  keytab's key for the service principal,
  *                                  Kerberos only (SPNEGO is GSSAPI's, told
@@ -380,13 +382,11 @@ static int neg_accept(request_rec *r, negotiate_conn *nc,
     if (!(in.value = neg_decode(r, header, &len)))
         return HTTP_BAD_REQUEST;
     in.length = len;
-    if (ac_negotiate_is_ntlmssp(in.value, len)) {
-        authcache_count(AUTHCACHE_C_negotiate_bad_input);
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, AC_LOGNO(2008) "NTLM inside "
-                      "Negotiate for %s: only Kerberos is offered there",
-                      r->uri);
+    /* NTLM (in SPNEGO or bare) is the module's own, and so is refusing a
+     * token of a mechanism GSSAPI must not see; a new logon either way */
+    if (authcache_negotiate_ntlm(r, header, in.value, len, &rc)) {
         neg_forget(nc);
-        return neg_challenge(r, NULL);
+        return rc;
     }
     /* a handshake GSSAPI continues only in the section it started in */
     if (nc->ctx != GSS_C_NO_CONTEXT
@@ -531,6 +531,10 @@ static int neg_check_user_id(request_rec *r)
     if (!header) {
         int rc = neg_from_cache(r, nc, conf, sent ? "another scheme"
                                                   : no_cache);
+
+        /* no Kerberos identity: one logged on with NTLM inside Negotiate */
+        if (rc != OK && !nc->user)
+            rc = authcache_negotiate_ntlm_cached(r, sent, rc);
 
         return rc != OK && offer_ntlm && !sent ? neg_or_ntlm(r, rc) : rc;
     }

@@ -55,6 +55,9 @@ typedef struct {               /* the handshake in progress */
     unsigned char *negotiate_msg, *challenge_msg;   /* for the MIC */
     apr_size_t negotiate_len, challenge_len;
     char *scope;               /* where the NEGOTIATE was answered */
+    const char *carrier;       /* its carrier's kind; NULL: AuthType NTLM */
+    unsigned char *kept;       /* what the carrier kept (mechTypes) */
+    apr_size_t kept_len;
 } ntlm_handshake;
 
 /* A few scopes per connection: a client seldom moves between more. */
@@ -64,6 +67,7 @@ typedef struct {               /* the cached credential */
     apr_time_t verified_at;    /* the logon: for lifetime and purges */
     const char *user, *domain, *groups;   /* the domain's groups or NULL */
     int nscopes;               /* the scopes whose authority verified it */
+    int carried;               /* logged on through a carrier (Negotiate) */
     const char *scopes[NTLM_MAX_SCOPES];
 } ntlm_cred;
 
@@ -189,6 +193,8 @@ static void ntlm_cred_add_scope(authcache_ntlm_conn *nc, const char *scope)
     nc->cred = NULL;
     ntlm_cred_set(nc, c->verified_at, c->user, c->domain, c->groups, c,
                   scope);
+    if (nc->cred)
+        nc->cred->carried = c->carried;
     free(c);
 }
 
@@ -230,8 +236,18 @@ const char *authcache_ntlm_no_cache_reason(request_rec *r,
     return NULL;
 }
 
+/* The carrier of r's NTLM messages, or NULL (AuthType NTLM) */
+static const authcache_ntlm_carrier *ntlm_carrier(request_rec *r)
+{
+    return authcache_req(r)->ntlm_carrier;
+}
+
 static int ntlm_challenge_401(request_rec *r, const char *token)
 {
+    const authcache_ntlm_carrier *carrier = ntlm_carrier(r);
+
+    if (carrier)
+        return carrier->challenge(r, carrier, NULL, 0);
     apr_table_setn(r->err_headers_out,
                    r->proxyreq == PROXYREQ_PROXY ? "Proxy-Authenticate"
                                                  : "WWW-Authenticate",
@@ -259,11 +275,14 @@ static int ntlm_granted(request_rec *r, const authcache_dir_config_rec *conf,
                         int cached, int persistent, const char *user,
                         const char *domain, const char *header)
 {
+    const authcache_ntlm_carrier *carrier = ntlm_carrier(r);
+
     r->user = (char *)authcache_format_user(r, conf->ntlm_user_format, user,
                                             domain);
-    r->ap_auth_type = "NTLM";
-    authcache_notes_set(r, cached, AUTHCACHE_SOURCE_NTLM, user, domain,
-                        header);
+    r->ap_auth_type = carrier ? (char *)carrier->auth_type : "NTLM";
+    authcache_notes_set(r, cached,
+                        carrier ? carrier->source : AUTHCACHE_SOURCE_NTLM,
+                        user, domain, header);
     /* as IIS: tells the client whether it may skip the header next time */
     apr_table_setn(r->err_headers_out, "Persistent-Auth",
                    persistent ? "true" : "false");
@@ -280,10 +299,12 @@ static apr_status_t ntlm_keep_handshake(request_rec *r,
                                         const unsigned char *challenge_msg,
                                         apr_size_t challenge_len)
 {
+    const authcache_ntlm_carrier *carrier = ntlm_carrier(r);
     const char *scope = authcache_scope(r);
     apr_size_t slen = strlen(scope) + 1;
+    apr_size_t klen = carrier ? carrier->keep_len : 0;
     ntlm_handshake *hs = malloc(sizeof(*hs) + negotiate_len + challenge_len
-                                + slen);
+                                + slen + klen);
 
     if (!hs) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, APR_ENOMEM, r,
@@ -299,6 +320,9 @@ static apr_status_t ntlm_keep_handshake(request_rec *r,
                                challenge_msg, challenge_len);
     hs->challenge_len = challenge_len;
     hs->scope = memcpy(hs->challenge_msg + challenge_len, scope, slen);
+    hs->carrier = carrier ? carrier->kind : NULL;
+    hs->kept = klen ? memcpy(hs->scope + slen, carrier->keep, klen) : NULL;
+    hs->kept_len = klen;
     nc->hs = hs;
     return APR_SUCCESS;
 }
@@ -369,6 +393,8 @@ static int ntlm_negotiate(request_rec *r, authcache_ntlm_conn *nc,
      */
     if (!repeat && r->connection->keepalives > 0)
         r->connection->keepalives--;
+    if (ntlm_carrier(r))
+        return ntlm_carrier(r)->challenge(r, ntlm_carrier(r), out, out_len);
     return ntlm_challenge_401(r, b64);
 }
 
@@ -384,8 +410,10 @@ static authn_status ntlm_verify(request_rec *r,
                                 apr_size_t negotiate_len,
                                 const unsigned char *challenge_msg,
                                 apr_size_t challenge_len,
+                                const unsigned char *kept, apr_size_t kept_len,
                                 const char **user, const char **domain)
 {
+    const authcache_ntlm_carrier *carrier = ntlm_carrier(r);
     const authcache_ntlm_provider *authority = conf->ntlm_provider;
     unsigned char key[16];
     const char *why, *who;
@@ -425,13 +453,19 @@ static authn_status ntlm_verify(request_rec *r,
                       "messages altered in transit?", who, r->uri);
         st = AUTH_DENIED;
     }
-    OPENSSL_cleanse(key, sizeof(key));
-    /* Extended Protection: the blob names this server, channel, CHALLENGE
+    /* Extended Protection: the blob names this server, channel, CHALLENGE;
+     * then the carrier's own check with the session key (mechListMIC)
      * (refusals logged and counted there) */
     if (st == AUTH_GRANTED
-        && authcache_ntlm_epa_check(r, conf, &a, challenge_msg,
-                                    challenge_len, who) != APR_SUCCESS)
+        && (authcache_ntlm_epa_check(r, conf, &a, challenge_msg,
+                                     challenge_len, who) != APR_SUCCESS
+            || (carrier && carrier->verified
+                && carrier->verified(r, carrier, &a, key, kept, kept_len)
+                   != APR_SUCCESS))) {
+        OPENSSL_cleanse(key, sizeof(key));
         return AUTH_DENIED;
+    }
+    OPENSSL_cleanse(key, sizeof(key));
     if (st != AUTH_GRANTED && st != AUTH_GENERAL_ERROR) {
         authcache_count(AUTHCACHE_C_ntlm_denials);
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
@@ -472,6 +506,10 @@ static int ntlm_authenticate(request_rec *r, authcache_ntlm_conn *nc,
         return ntlm_stray(r, nc, "without a NEGOTIATE on this connection");
     if (strcmp(hs->scope, scope))
         return ntlm_stray(r, nc, "answers a challenge of another section");
+    if (!hs->carrier != !ntlm_carrier(r)
+        || (hs->carrier && strcmp(hs->carrier, ntlm_carrier(r)->kind)))
+        return ntlm_stray(r, nc, "answers a challenge sent in another "
+                                 "scheme or wrapping");
     /* one answer per challenge, whatever the outcome; the handshake is
      * kept with the request for its subrequests in other sections */
     memcpy(q->ntlm_challenge, hs->challenge, 8);
@@ -481,6 +519,9 @@ static int ntlm_authenticate(request_rec *r, authcache_ntlm_conn *nc,
     q->ntlm_challenge_msg = apr_pmemdup(r->pool, hs->challenge_msg,
                                         hs->challenge_len);
     q->ntlm_challenge_len = hs->challenge_len;
+    q->ntlm_kept = hs->kept ? apr_pmemdup(r->pool, hs->kept, hs->kept_len)
+                            : NULL;
+    q->ntlm_kept_len = hs->kept_len;
     challenged_at = hs->at;
     ntlm_free_handshake(nc);
     if (apr_time_now() - challenged_at > conf->ntlm_handshake_timeout) {
@@ -491,7 +532,8 @@ static int ntlm_authenticate(request_rec *r, authcache_ntlm_conn *nc,
     }
     st = ntlm_verify(r, conf, msg, len, q->ntlm_challenge, q->ntlm_negotiate,
                      q->ntlm_negotiate_len, q->ntlm_challenge_msg,
-                     q->ntlm_challenge_len, &user, &domain);
+                     q->ntlm_challenge_len, q->ntlm_kept, q->ntlm_kept_len,
+                     &user, &domain);
     if (st == AUTH_GENERAL_ERROR)
         return HTTP_INTERNAL_SERVER_ERROR;
     if (st != AUTH_GRANTED)
@@ -500,6 +542,8 @@ static int ntlm_authenticate(request_rec *r, authcache_ntlm_conn *nc,
         const char *groups = apr_table_get(r->notes, AUTHCACHE_VAR_GROUPS);
 
         ntlm_cred_set(nc, apr_time_now(), user, domain, groups, NULL, scope);
+        if (nc->cred)
+            nc->cred->carried = ntlm_carrier(r) != NULL;
     }
     return ntlm_granted(r, conf, 0, !no_cache, user, domain, header);
 }
@@ -521,7 +565,8 @@ static int ntlm_reverify(request_rec *r, authcache_ntlm_conn *nc,
     authn_status st = ntlm_verify(r, conf, msg, len, e->ntlm_challenge,
                                   e->ntlm_negotiate, e->ntlm_negotiate_len,
                                   e->ntlm_challenge_msg,
-                                  e->ntlm_challenge_len, &user, &domain);
+                                  e->ntlm_challenge_len, e->ntlm_kept,
+                                  e->ntlm_kept_len, &user, &domain);
 
     if (st == AUTH_GENERAL_ERROR)
         return HTTP_INTERNAL_SERVER_ERROR;
@@ -596,6 +641,10 @@ static int ntlm_from_cache(request_rec *r, authcache_ntlm_conn *nc,
         ntlm_forget(nc);
         return ntlm_challenge_401(r, NULL);
     }
+    if (c && !header && !no_cache && !c->carried != !ntlm_carrier(r))
+        /* logged on by the other scheme (NTLM, or NTLM in Negotiate):
+         * kept for it, a logon asked for here */
+        return ntlm_challenge_401(r, NULL);
     if (c && !header && !no_cache) {
         if (!ntlm_cred_in_scope(c, scope)) {
             /* verified by another section's authority: the client logs
@@ -628,17 +677,23 @@ static int ntlm_from_cache(request_rec *r, authcache_ntlm_conn *nc,
     return ntlm_challenge_401(r, NULL);
 }
 
-int authcache_ntlm_check(request_rec *r)
+/*
+ * The NTLM step for r: header is the one carrying an NTLM message (msg,
+ * decoded from it here when NULL) or NULL, other another scheme's
+ * Authorization; c the carrier or NULL (AuthType NTLM).
+ */
+static int ntlm_check(request_rec *r, const authcache_ntlm_carrier *c,
+                      const char *header, const char *other,
+                      const unsigned char *msg, apr_size_t len)
 {
     authcache_dir_config_rec *conf;
     authcache_ntlm_conn *nc;
     const authcache_req_rec *e;
-    const char *sent, *header, *no_cache, *why;
-    unsigned char *msg;
-    apr_size_t len;
+    const char *no_cache, *why;
     int mtype;
 
     conf = ap_get_module_config(r->per_dir_config, &authcache_module);
+    authcache_req(r)->ntlm_carrier = c;
     if (r->connection->master) {
         /*
          * An HTTP/2 stream is no connection a credential can bind to: its
@@ -655,21 +710,19 @@ int authcache_ntlm_check(request_rec *r)
     }
     nc = ntlm_conn(r);
     no_cache = authcache_ntlm_no_cache_reason(r, conf);
-    sent = authcache_auth_header(r);
-    header = sent && !strncasecmp(sent, "NTLM", 4)
-             && (!sent[4] || sent[4] == ' ') ? sent : NULL;
 
     /* a subrequest or redirect of a request we granted: once per client
      * request, the same decision where the scope is the same */
-    e = authcache_req_earlier(r, AUTHCACHE_SOURCE_NTLM, header);
+    e = authcache_req_earlier(r, c ? c->source : AUTHCACHE_SOURCE_NTLM,
+                              header);
     if (e && !strcmp(e->granted_scope, authcache_scope(r))) {
         authcache_notes_reuse(r, e);
         return OK;
     }
     if (!header)
-        return ntlm_from_cache(r, nc, conf, sent, no_cache);
+        return ntlm_from_cache(r, nc, conf, other, no_cache);
 
-    if (!(msg = ntlm_decode(r, header, &len)))
+    if (!msg && !(msg = ntlm_decode(r, header, &len)))
         return HTTP_BAD_REQUEST;
     if (ac_ntlm_message_type(msg, len, &mtype, &why) != APR_SUCCESS
         || mtype == 2) {
@@ -684,6 +737,23 @@ int authcache_ntlm_check(request_rec *r)
     if (mtype == 1)
         return ntlm_negotiate(r, nc, conf, msg, len);
     return ntlm_authenticate(r, nc, conf, header, msg, len, no_cache);
+}
+
+int authcache_ntlm_check(request_rec *r)
+{
+    const char *sent = authcache_auth_header(r);
+    const char *header = sent && !strncasecmp(sent, "NTLM", 4)
+                         && (!sent[4] || sent[4] == ' ') ? sent : NULL;
+
+    return ntlm_check(r, NULL, header, header ? NULL : sent, NULL, 0);
+}
+
+int authcache_ntlm_carried(request_rec *r, const authcache_ntlm_carrier *c,
+                           const char *header, const unsigned char *msg,
+                           apr_size_t len)
+{
+    return ntlm_check(r, c, msg ? header : NULL, msg ? NULL : header, msg,
+                      len);
 }
 
 static int ntlm_check_user_id(request_rec *r)
@@ -710,9 +780,10 @@ static apr_status_t ntlm_401_filter(ap_filter_t *f, apr_bucket_brigade *bb)
                       "credential of %s\\%s for %s; challenging",
                       nc->cred->domain, nc->cred->user, r->uri);
         authcache_count(AUTHCACHE_C_ntlm_rejected_cached);
-        ntlm_forget(nc);
         apr_table_unset(r->headers_out, "WWW-Authenticate");
-        apr_table_setn(r->err_headers_out, "WWW-Authenticate", "NTLM");
+        apr_table_setn(r->err_headers_out, "WWW-Authenticate",
+                       nc->cred->carried ? "Negotiate" : "NTLM");
+        ntlm_forget(nc);
         apr_table_setn(r->err_headers_out, "Persistent-Auth", "false");
     }
     ap_remove_output_filter(f);
@@ -724,7 +795,9 @@ static void ntlm_insert_filter(request_rec *r)
     const char *flag = apr_table_get(r->notes, AUTHCACHE_VAR_CACHED_CRED);
     const char *src = apr_table_get(r->notes, AUTHCACHE_VAR_SOURCE);
 
-    if (flag && *flag == '1' && src && !strcmp(src, AUTHCACHE_SOURCE_NTLM))
+    if (flag && *flag == '1' && src
+        && (!strcmp(src, AUTHCACHE_SOURCE_NTLM)
+            || !strcmp(src, AUTHCACHE_SOURCE_NEGOTIATE_NTLM)))
         ap_add_output_filter(NTLM_FILTER, NULL, r, r->connection);
 }
 

@@ -29,7 +29,7 @@ extern module AP_MODULE_DECLARE_DATA authcache_module;
  *   01xx authcache_basic.c        08xx authcache_ntlm_epa.c
  *   02xx authcache_digest.c       09xx authcache_ntlm_file.c
  *   03xx authcache_digest_body.c  10xx authcache_purge.c
- *   20xx authcache_negotiate.c
+ *   20xx authcache_negotiate.c     21xx authcache_negotiate_ntlm.c
  *   04xx authcache_digest_store.c 11xx authcache_scope.c
  *   05xx authcache_digest_users.c 12xx authcache_shmht.c
  *   06xx authcache_notes.c        13xx authcache_store.c
@@ -225,6 +225,11 @@ typedef struct authcache_req_rec {
     unsigned char ntlm_challenge[8];
     const unsigned char *ntlm_negotiate, *ntlm_challenge_msg;
     apr_size_t ntlm_negotiate_len, ntlm_challenge_len;
+    /* NTLM inside Negotiate: its carrier, and what the carrier kept with
+     * the handshake (SPNEGO's mechTypes), for the same verification */
+    const struct authcache_ntlm_carrier *ntlm_carrier;
+    const unsigned char *ntlm_kept;
+    apr_size_t ntlm_kept_len;
     /* Digest auth-int: H(body), read once by the request that read it */
     const char *digest_body_hash;
 } authcache_req_rec;
@@ -293,7 +298,8 @@ int authcache_auth_status(request_rec *r);
     X(purges_user,    "purges of one user's cached credentials (POST to the status handler)")\
     X(purges_all,     "purges of every cached credential")                \
     X(purged_refused, "cached credentials refused: made before a purge")  \
-    X(ntlm_lifetime_expired, "NTLM credentials past AuthNTLMCredentialLifetime: logon asked again")
+    X(ntlm_lifetime_expired, "NTLM credentials past AuthNTLMCredentialLifetime: logon asked again")\
+    X(negotiate_ntlm_refused_mic, "NTLM logons inside SPNEGO refused: mechListMIC missing or wrong")
 
 typedef enum {
 #define AUTHCACHE_COUNTER_ENUM(n, d) AUTHCACHE_C_##n,
@@ -481,6 +487,43 @@ const char *authcache_format_user(request_rec *r, int format,
  * offers NTLM too (AuthNegotiateOfferNTLM) */
 int authcache_ntlm_check(request_rec *r);
 
+/*
+ * NTLM messages carried by another scheme (AuthType Negotiate: inside
+ * SPNEGO, or bare): the same handshake, authorities, checks and
+ * connection cache as AuthType NTLM, with the carrier's own 401s,
+ * REMOTE_USER type, AUTHCACHE_SOURCE and a last check of each logon.
+ */
+typedef struct authcache_ntlm_carrier {
+    const char *kind;          /* a handshake is answered in its own kind */
+    const char *auth_type;     /* r->ap_auth_type */
+    const char *source;        /* AUTHCACHE_SOURCE_* */
+    /* the 401 carrying the CHALLENGE msg, or refusing (msg NULL) */
+    int (*challenge)(request_rec *r, const struct authcache_ntlm_carrier *c,
+                     const unsigned char *msg, apr_size_t len);
+    /* once the authority, the MIC and Extended Protection granted a
+     * logon (NULL: nothing more): APR_SUCCESS, or a refusal it logged;
+     * key is the exported session key, kept what keep held when the
+     * handshake began */
+    apr_status_t (*verified)(request_rec *r,
+                             const struct authcache_ntlm_carrier *c,
+                             const ac_ntlm_auth_t *a,
+                             const unsigned char key[16],
+                             const unsigned char *kept, apr_size_t kept_len);
+    const unsigned char *keep; /* kept with a handshake a NEGOTIATE starts */
+    apr_size_t keep_len;
+    const void *baton;         /* the carrier's (its parsed token) */
+} authcache_ntlm_carrier;
+
+/*
+ * The NTLM message msg (decoded from the carrier's token in header), or
+ * with msg NULL the connection's credential of a carried logon (header
+ * then is another scheme's Authorization, or NULL). c must live as long
+ * as r. The HTTP status or OK.
+ */
+int authcache_ntlm_carried(request_rec *r, const authcache_ntlm_carrier *c,
+                           const char *header, const unsigned char *msg,
+                           apr_size_t len);
+
 /* ---- providers and handlers ----------------------------------------- */
 
 void authcache_basic_register_hooks(apr_pool_t *p);
@@ -489,6 +532,20 @@ void authcache_digest_register_hooks(apr_pool_t *p);
 void authcache_status_register_hooks(apr_pool_t *p);
 /* AuthType Negotiate (authcache_negotiate.c, built with GSSAPI only) */
 void authcache_negotiate_register_hooks(apr_pool_t *p);
+/*
+ * NTLM inside Negotiate (authcache_negotiate_ntlm.c): 1 when the decoded
+ * token tok of header is not GSSAPI's (NTLM in SPNEGO or bare, or a
+ * token to refuse), with *rc the response; 0 for Kerberos. And the
+ * connection's credential of such a logon for a request without a
+ * Negotiate header (sent: another scheme's Authorization, or NULL), or
+ * rc, Kerberos's answer, where there can be none (HTTP/2, no NTLM
+ * authority).
+ */
+int authcache_negotiate_ntlm(request_rec *r, const char *header,
+                             const unsigned char *tok, apr_size_t len,
+                             int *rc);
+int authcache_negotiate_ntlm_cached(request_rec *r, const char *sent,
+                                    int rc);
 /* The counters v[AUTHCACHE_C_COUNT] and the store's figures as metrics
  * (Prometheus text or OpenMetrics), for the status handler's ?metrics */
 void authcache_metrics(request_rec *r, const apr_uint64_t *v, int in_use);

@@ -48,7 +48,7 @@ is_deeply([sort grep { !/^(in_use|store)$/ } keys %$j],
                    negotiate_denials negotiate_bad_input
                    negotiate_refused_bindings
                    purges_user purges_all purged_refused
-                   ntlm_lifetime_expired)],
+                   ntlm_lifetime_expired negotiate_ntlm_refused_mic)],
           'every counter is there');
 
 # --- metrics: scraped as Prometheus does, parsed by the client library
