@@ -411,6 +411,10 @@ void authcache_store_register_hooks(apr_pool_t *p);
 void authcache_notes_set(request_rec *r, int cached, const char *source,
                          const char *user, const char *domain,
                          const char *header);
+/* The same with the groups given (NULL: none), not read from r->notes */
+void authcache_notes_grant(request_rec *r, int cached, const char *source,
+                           const char *user, const char *domain,
+                           const char *groups, const char *header);
 /* an earlier request's decision e, given to r (same scope) */
 void authcache_notes_reuse(request_rec *r, const authcache_req_rec *e);
 void authcache_notes_register_hooks(apr_pool_t *p);
@@ -439,17 +443,28 @@ apr_status_t authcache_userfile_find(request_rec *r, const char *file, int n,
 #define AUTHCACHE_NTLM_PROVIDER_GROUP   "authcache-ntlm"
 #define AUTHCACHE_NTLM_PROVIDER_VERSION "0"
 
+/* The AUTHENTICATE an authority checks: what answers which challenge,
+ * in which section. */
+typedef struct authcache_ntlm_answer {
+    const struct authcache_dir_config_rec_s *conf;
+    const ac_ntlm_auth_t *a;
+    const unsigned char *challenge;       /* 8 bytes */
+} authcache_ntlm_answer;
+
+/* What an authority says about a logon it granted. */
+typedef struct authcache_ntlm_logon {
+    unsigned char session_base_key[16];   /* for the MIC; wiped after */
+    const char *user, *domain;            /* the account's own spelling */
+    const char *groups;                   /* "DOMAIN\\G;..."; NULL: none known */
+} authcache_ntlm_logon;
+
 /*
- * Who verifies an NTLMv2 response. verify returns AUTH_GRANTED (with the
- * account's canonical *user and *domain and the session base key filled),
- * AUTH_DENIED, AUTH_USER_NOT_FOUND or AUTH_GENERAL_ERROR.
+ * Who verifies an NTLMv2 response. verify returns AUTH_GRANTED (with
+ * *out filled), AUTH_DENIED, AUTH_USER_NOT_FOUND or AUTH_GENERAL_ERROR.
  */
 typedef struct authcache_ntlm_provider {
-    authn_status (*verify)(request_rec *r, const struct authcache_dir_config_rec_s *conf,
-                           const ac_ntlm_auth_t *a,
-                           const unsigned char challenge[8],
-                           unsigned char session_base_key[16],
-                           const char **user, const char **domain);
+    authn_status (*verify)(request_rec *r, const authcache_ntlm_answer *in,
+                           authcache_ntlm_logon *out);
 } authcache_ntlm_provider;
 
 void authcache_ntlm_file_register(apr_pool_t *p);
