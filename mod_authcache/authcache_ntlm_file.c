@@ -43,7 +43,8 @@ static apr_status_t match_user(request_rec *r, char **fields, void *baton)
 }
 
 /* The file knows no groups: out->groups stays NULL. */
-static authn_status file_verify(request_rec *r, const authcache_ntlm_answer *in,
+static authn_status file_verify(request_rec *r,
+                                const authcache_ntlm_answer *in,
                                 authcache_ntlm_logon *out)
 {
     const authcache_dir_config_rec *conf = in->conf;

@@ -88,7 +88,8 @@ extern module AP_MODULE_DECLARE_DATA authcache_module;
     X(negotiate_keytab, 1)         \
     X(negotiate_principal, 1)      \
     X(negotiate_no_cache, 0)       \
-    X(negotiate_offer_ntlm, 0)
+    X(negotiate_offer_ntlm, 0)     \
+    X(negotiate_groups, 1)
 
 /* Fields set together with another (listed above) and merged by its flag:
  * X(name, by). */
@@ -168,6 +169,7 @@ typedef struct authcache_dir_config_rec_s {
     const char *negotiate_principal;  /* NULL: HTTP@host; "": any in keytab */
     int negotiate_no_cache;           /* DisableKerberosCredentialCaching */
     int negotiate_offer_ntlm;         /* AuthNegotiateOfferNTLM */
+    int negotiate_groups;             /* AuthNegotiateGroups: 1 winbind */
 /* a byte each (not a bit field): the seconds setter finds it by offset */
 #define AUTHCACHE_SET_FLAG(f, scoped) unsigned char f##_set;
     AUTHCACHE_DIR_FIELDS(AUTHCACHE_SET_FLAG)
@@ -227,6 +229,11 @@ typedef struct authcache_req_rec {
     apr_size_t ntlm_negotiate_len, ntlm_challenge_len;
     /* Digest auth-int: H(body), read once by the request that read it */
     const char *digest_body_hash;
+    /* Kerberos: what accepted the token, for a subrequest in another
+     * scope to check against its own acceptor (the token cannot be
+     * accepted twice) */
+    const char *krb_acceptor, *krb_keytab, *krb_realm;
+    int krb_bound;
 } authcache_req_rec;
 
 authcache_req_rec *authcache_req(request_rec *r);
@@ -484,6 +491,11 @@ apr_status_t authcache_ntlm_epa_check(request_rec *r,
                                       apr_size_t challenge_len,
                                       const char *who);
 void authcache_winbind_register(apr_pool_t *p);
+/* The groups of DOMAIN\\user from winbind, for a logon made elsewhere
+ * (AuthNegotiateGroups winbind): AUTH_GRANTED, AUTH_USER_NOT_FOUND (no
+ * groups, logged) or AUTH_GENERAL_ERROR (winbind unavailable, logged). */
+authn_status authcache_winbind_groups(request_rec *r, const char *domain,
+                                      const char *user, const char **groups);
 
 /* Shared with AuthType Negotiate (authcache_ntlm.c): why r must not use
  * or fill a connection's credential (DisableNTLMCredentialCaching, a

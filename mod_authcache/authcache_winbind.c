@@ -74,6 +74,17 @@ static const char *logon_groups(request_rec *r, struct wbcContext *ctx,
     return groups;
 }
 
+/* A client context of winbindd's, or NULL (logged) */
+static struct wbcContext *wb_context(request_rec *r)
+{
+    struct wbcContext *ctx = wbcCtxCreate();
+
+    if (!ctx)
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      AC_LOGNO(1401) "cannot create a winbind client context");
+    return ctx;
+}
+
 /*
  * One logon through winbindd. On success fills *out (the session key
  * too, for NTLM); the authn status otherwise.
@@ -82,17 +93,14 @@ static authn_status winbind_logon(request_rec *r,
                                   struct wbcAuthUserParams *params,
                                   authcache_ntlm_logon *out)
 {
-    struct wbcContext *ctx = wbcCtxCreate();
+    struct wbcContext *ctx = wb_context(r);
     struct wbcAuthUserInfo *info = NULL;
     struct wbcAuthErrorInfo *error = NULL;
     authn_status st;
     wbcErr e;
 
-    if (!ctx) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                      AC_LOGNO(1401) "cannot create a winbind client context");
+    if (!ctx)
         return AUTH_GENERAL_ERROR;
-    }
     params->parameter_control |= WBC_MSV1_0_ALLOW_WORKSTATION_TRUST_ACCOUNT
                                  | WBC_MSV1_0_ALLOW_SERVER_TRUST_ACCOUNT;
     e = wbcCtxAuthenticateUserEx(ctx, params, &info, &error);
@@ -180,6 +188,52 @@ static authn_status basic_winbind_check(request_rec *r, const char *login,
 }
 
 static const authn_provider basic_winbind = { &basic_winbind_check, NULL };
+
+/*
+ * The groups of an account that logged on elsewhere (Kerberos: the KDC
+ * checked who it is), as the domain lists them now: the account's SID,
+ * its groups' SIDs and their names, as wbinfo --user-sids does.
+ */
+authn_status authcache_winbind_groups(request_rec *r, const char *domain,
+                                      const char *user, const char **groups)
+{
+    struct wbcContext *ctx = wb_context(r);
+    struct wbcDomainSid sid, *sids = NULL;
+    enum wbcSidType type;
+    uint32_t i, n = 0;
+    wbcErr e;
+
+    *groups = "";
+    if (!ctx)
+        return AUTH_GENERAL_ERROR;
+    e = wbcCtxLookupName(ctx, domain, user, &sid, &type);
+    if (e == WBC_ERR_SUCCESS && type == WBC_SID_NAME_USER)
+        e = wbcCtxLookupUserSids(ctx, &sid, false, &n, &sids);
+    else if (e == WBC_ERR_SUCCESS || e == WBC_ERR_DOMAIN_NOT_FOUND
+             || e == WBC_ERR_INVALID_SID) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      AC_LOGNO(1404) "winbind knows no account %s\\%s: no "
+                      "groups", domain, user);
+        wbcCtxFree(ctx);
+        return AUTH_USER_NOT_FOUND;
+    }
+    if (e != WBC_ERR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      AC_LOGNO(1405) "winbind cannot list the groups of "
+                      "%s\\%s (%s): is winbindd running?", domain, user,
+                      wbcErrorString(e));
+        wbcCtxFree(ctx);
+        return AUTH_GENERAL_ERROR;
+    }
+    for (i = 0; i < n; i++)
+        *groups = groups_add(r, ctx, &sids[i], *groups);
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                  AC_LOGNO(1406) "groups of %s\\%s from winbind: %s", domain,
+                  user, *groups);
+    wbcFreeMemory(sids);
+    wbcCtxFree(ctx);
+    return AUTH_GRANTED;
+}
 
 void authcache_winbind_register(apr_pool_t *p)
 {
