@@ -295,7 +295,7 @@ my $kdc_pid;
         system("kadmin.local -r OTHER.TEST -q '$q' >/dev/null 2>&1") == 0 or die "kadmin.local $q";
     }
     defined($kdc_pid = fork) or die;
-    if (!$kdc_pid) { open STDOUT, '>', '/dev/null'; exec 'krb5kdc', '-n', '-r', 'OTHER.TEST' or exit 1 }
+    if (!$kdc_pid) { open STDOUT, '>', '/dev/null'; open STDERR, '>', '/dev/null'; exec 'krb5kdc', '-n', '-r', 'OTHER.TEST' or exit 1 }
     my $cc = "FILE:$dir/cc.carol";
     my $ok;
     for (1 .. 50) {
