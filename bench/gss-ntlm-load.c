@@ -207,7 +207,9 @@ static void gss_die(const char *what, OM_uint32 maj, OM_uint32 min)
 static void acquire_cred(void)
 {
     OM_uint32 maj, min;
-    gss_OID_set_desc mechs = { 1, krb ? &krb5_oid : &ntlmssp_oid };
+    /* Kerberos: a SPNEGO credential, told to negotiate Kerberos alone */
+    gss_OID_set_desc mechs = { 1, krb ? &spnego_oid : &ntlmssp_oid };
+    gss_OID_set_desc krb5_only = { 1, &krb5_oid };
     gss_buffer_desc nb;
     char svc[300];
 
@@ -220,8 +222,8 @@ static void acquire_cred(void)
     if (GSS_ERROR(maj))
         gss_die(krb ? "gss_acquire_cred (KRB5CCNAME)"
                     : "gss_acquire_cred (NTLM_USER_FILE)", maj, min);
-    /* SPNEGO offers Kerberos alone, as a browser with a ticket does */
-    if (krb && GSS_ERROR(maj = gss_set_neg_mechs(&min, cred, &mechs)))
+    /* as a browser with a ticket does */
+    if (krb && GSS_ERROR(maj = gss_set_neg_mechs(&min, cred, &krb5_only)))
         gss_die("gss_set_neg_mechs", maj, min);
     /* the mechglue insists on a target; HTTP@host as a browser would use */
     snprintf(svc, sizeof(svc), "HTTP@%s", host);
