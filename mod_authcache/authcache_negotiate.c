@@ -241,6 +241,107 @@ static OM_uint32 neg_acquire(request_rec *r,
 }
 
 /*
+ * Acceptor credentials a process has used, one per keytab and principal:
+ * acquiring one at every handshake imports the name and looks it up in
+ * the keytab each time (the bench's Kerberos handshakes spent much of
+ * their CPU there). MIT reads a FILE keytab again at each accept, so a
+ * rotated keytab still takes effect; a credential is not changed by
+ * accepting with it (MIT locks what it touches), so threads share it.
+ */
+#define NEG_CREDS 16
+static struct {
+    const char *key;
+    gss_cred_id_t cred;
+} neg_creds[NEG_CREDS];
+static int neg_ncreds;
+static apr_pool_t *neg_creds_pool;
+#if APR_HAS_THREADS
+static apr_thread_mutex_t *neg_creds_lock;
+#endif
+
+static void neg_creds_locked(int lock)
+{
+#if APR_HAS_THREADS
+    if (neg_creds_lock && lock)
+        apr_thread_mutex_lock(neg_creds_lock);
+    else if (neg_creds_lock)
+        apr_thread_mutex_unlock(neg_creds_lock);
+#else
+    (void)lock;
+#endif
+}
+
+static apr_status_t neg_creds_release(void *unused)
+{
+    OM_uint32 m;
+
+    (void)unused;
+    while (neg_ncreds > 0)
+        gss_release_cred(&m, &neg_creds[--neg_ncreds].cred);
+    neg_creds_pool = NULL;
+    return APR_SUCCESS;
+}
+
+static void neg_child_init(apr_pool_t *p, server_rec *s)
+{
+    (void)s;
+#if APR_HAS_THREADS
+    apr_thread_mutex_create(&neg_creds_lock, APR_THREAD_MUTEX_DEFAULT, p);
+#endif
+    neg_creds_pool = p;
+    apr_pool_cleanup_register(p, NULL, neg_creds_release,
+                              apr_pool_cleanup_null);
+}
+
+/* The kept credential of key, or GSS_C_NO_CREDENTIAL; under the lock */
+static gss_cred_id_t neg_creds_find(const char *key)
+{
+    int i;
+
+    for (i = 0; i < neg_ncreds; i++)
+        if (!strcmp(neg_creds[i].key, key))
+            return neg_creds[i].cred;
+    return GSS_C_NO_CREDENTIAL;
+}
+
+/*
+ * The section's acceptor credential: kept (*kept 1: not to be released)
+ * or acquired, and kept while there is room.
+ */
+static OM_uint32 neg_cred(request_rec *r, const authcache_dir_config_rec *conf,
+                          gss_cred_id_t *cred, int *kept, OM_uint32 *minor)
+{
+    const char *key = apr_pstrcat(r->pool, conf->negotiate_keytab
+                                  ? conf->negotiate_keytab : "", "\n",
+                                  conf->negotiate_principal
+                                  ? conf->negotiate_principal : "(default)",
+                                  "\n", ap_get_server_name(r), NULL);
+    gss_cred_id_t c, mine;
+    OM_uint32 major, m;
+
+    neg_creds_locked(1);
+    c = neg_creds_find(key);
+    neg_creds_locked(0);
+    *kept = c != GSS_C_NO_CREDENTIAL;
+    if ((*cred = c) != GSS_C_NO_CREDENTIAL)
+        return GSS_S_COMPLETE;
+    major = neg_acquire(r, conf, &mine, minor);
+    if (GSS_ERROR(major))
+        return major;
+    neg_creds_locked(1);
+    if ((c = neg_creds_find(key)) != GSS_C_NO_CREDENTIAL)
+        gss_release_cred(&m, &mine);       /* another thread kept one */
+    else if (neg_creds_pool && neg_ncreds < NEG_CREDS) {
+        neg_creds[neg_ncreds].key = apr_pstrdup(neg_creds_pool, key);
+        neg_creds[neg_ncreds++].cred = c = mine;
+    }
+    neg_creds_locked(0);
+    *kept = c != GSS_C_NO_CREDENTIAL;
+    *cred = *kept ? c : mine;
+    return major;
+}
+
+/*
  * The channel bindings a client on this TLS connection binds its
  * authenticator to, for AuthNTLMChannelBinding Allow and Require; NULL
  * over plain HTTP, with Off, or when the certificate has none (logged).
@@ -428,7 +529,7 @@ static int neg_accept(request_rec *r, negotiate_conn *nc,
     OM_uint32 major, minor, m, flags = 0, lifetime = 0;
     const char *scope = authcache_scope(r);
     apr_size_t len;
-    int rc;
+    int rc, kept;
 
     if (!(in.value = neg_decode(r, header, &len)))
         return HTTP_BAD_REQUEST;
@@ -445,7 +546,7 @@ static int neg_accept(request_rec *r, negotiate_conn *nc,
     if (nc->ctx != GSS_C_NO_CONTEXT
         && (!nc->ctx_scope || strcmp(nc->ctx_scope, scope)))
         neg_delete_ctx(nc);
-    major = neg_acquire(r, conf, &cred, &minor);
+    major = neg_cred(r, conf, &cred, &kept, &minor);
     if (GSS_ERROR(major)) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, AC_LOGNO(2009) "no Kerberos "
                       "key for %s (AuthNegotiateKeytab %s, "
@@ -464,7 +565,8 @@ static int neg_accept(request_rec *r, negotiate_conn *nc,
     major = gss_accept_sec_context(&minor, &nc->ctx, cred, &in,
                                    neg_bindings(r, conf), &src, &mech, &out,
                                    &flags, &lifetime, NULL);
-    gss_release_cred(&m, &cred);
+    if (!kept)
+        gss_release_cred(&m, &cred);
     if (major == GSS_S_CONTINUE_NEEDED) {
         nc->ctx_scope = apr_pstrdup(nc->pool, scope);
         rc = neg_challenge(r, &out);
@@ -726,6 +828,7 @@ void authcache_negotiate_register_hooks(apr_pool_t *p)
     ap_register_output_filter(NEG_FILTER, neg_401_filter, NULL,
                               AP_FTYPE_CONTENT_SET);
     ap_hook_insert_filter(neg_insert_filter, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_child_init(neg_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_insert_error_filter(neg_insert_filter, NULL, NULL,
                                 APR_HOOK_MIDDLE);
 }
