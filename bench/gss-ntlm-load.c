@@ -12,6 +12,13 @@
  * load mod_authcache too: comparing two servers with one client keeps the
  * client's own cost out of the ratio.
  *
+ * --mech krb5: Kerberos instead, as a browser with a ticket sends it: a
+ * SPNEGO token (negotiating Kerberos only) from the ticket cache that
+ * KRB5CCNAME names (kinit first), sent as "Authorization: Negotiate",
+ * for the service HTTP@<host of the URL>. Its handshake has one leg: the
+ * token, then 200 (the server's mutual-authentication reply is not
+ * checked: no flags are asked for).
+ *
  * It speaks HTTP/1.1 over plain non-blocking sockets on one epoll loop:
  * --connections slots, each running one logical request ("transfer") after
  * another until --seconds have passed. A transfer is, by --mode:
@@ -53,6 +60,7 @@
 #include <sys/epoll.h>
 
 #include <gssapi/gssapi.h>
+#include <gssapi/gssapi_ext.h>
 
 #define BENCH_NAME "gss-ntlm-load"
 #include "common.h"
@@ -93,6 +101,7 @@ static struct bench_opts opt = {
     .takes_hold = 1, .mode = M_CACHED, .nconns = 8, .seconds = 5,
 };
 static const char *scheme = "NTLM";
+static int krb;             /* --mech krb5 */
 static char host[256] = "127.0.0.1";
 static int port = 80;
 static char path[1024] = "/";
@@ -103,6 +112,12 @@ static gss_name_t target = GSS_C_NO_NAME;
 static gss_OID_desc ntlmssp_oid = {
     10, (void *)"\x2b\x06\x01\x04\x01\x82\x37\x02\x02\x0a"
 };
+static gss_OID_desc krb5_oid = {
+    9, (void *)"\x2a\x86\x48\x86\xf7\x12\x01\x02\x02"
+};
+static gss_OID_desc spnego_oid = { 6, (void *)"\x2b\x06\x01\x05\x05\x02" };
+/* what gss_init_sec_context is asked for: NTLMSSP, or SPNEGO (Kerberos) */
+static gss_OID mech = &ntlmssp_oid;
 
 static struct bench_totals tot;
 static int epfd;
@@ -177,7 +192,7 @@ static void gss_die(const char *what, OM_uint32 maj, OM_uint32 min)
     } while (ctx);
     ctx = 0;
     do {
-        if (gss_display_status(&m, min, GSS_C_MECH_CODE, &ntlmssp_oid, &ctx,
+        if (gss_display_status(&m, min, GSS_C_MECH_CODE, mech, &ctx,
                                &t) != GSS_S_COMPLETE)
             break;
         fprintf(stderr, " (%.*s)", (int)t.length, (char *)t.value);
@@ -192,18 +207,24 @@ static void gss_die(const char *what, OM_uint32 maj, OM_uint32 min)
 static void acquire_cred(void)
 {
     OM_uint32 maj, min;
-    gss_OID_set_desc mechs = { 1, &ntlmssp_oid };
+    /* Kerberos: a SPNEGO credential, told to negotiate Kerberos alone */
+    gss_OID_set_desc mechs = { 1, krb ? &spnego_oid : &ntlmssp_oid };
+    gss_OID_set_desc krb5_only = { 1, &krb5_oid };
     gss_buffer_desc nb;
     char svc[300];
 
-    if (!getenv("NTLM_USER_FILE")) {
+    if (!krb && !getenv("NTLM_USER_FILE")) {
         fprintf(stderr, "gss-ntlm-load: NTLM_USER_FILE is not set\n");
         exit(2);
     }
     maj = gss_acquire_cred(&min, GSS_C_NO_NAME, GSS_C_INDEFINITE, &mechs,
                            GSS_C_INITIATE, &cred, NULL, NULL);
     if (GSS_ERROR(maj))
-        gss_die("gss_acquire_cred (NTLM_USER_FILE)", maj, min);
+        gss_die(krb ? "gss_acquire_cred (KRB5CCNAME)"
+                    : "gss_acquire_cred (NTLM_USER_FILE)", maj, min);
+    /* as a browser with a ticket does */
+    if (krb && GSS_ERROR(maj = gss_set_neg_mechs(&min, cred, &krb5_only)))
+        gss_die("gss_set_neg_mechs", maj, min);
     /* the mechglue insists on a target; HTTP@host as a browser would use */
     snprintf(svc, sizeof(svc), "HTTP@%s", host);
     nb.value = svc;
@@ -224,7 +245,7 @@ static int gss_step(struct conn *c, const unsigned char *in, size_t in_len,
     gss_buffer_desc ib = { in_len, (void *)in }, ob = GSS_C_EMPTY_BUFFER;
 
     maj = gss_init_sec_context(&min, cred, &c->ctx, target,
-                               &ntlmssp_oid, 0, 0, GSS_C_NO_CHANNEL_BINDINGS,
+                               mech, 0, 0, GSS_C_NO_CHANNEL_BINDINGS,
                                in ? &ib : GSS_C_NO_BUFFER, NULL, &ob, NULL,
                                NULL);
     if (GSS_ERROR(maj) || !ob.length) {
@@ -459,6 +480,11 @@ static void on_response(struct conn *c, struct response *r, uint64_t end)
         finish(c, 0, end);
         return;
     }
+    /* Kerberos: the token's one leg was the whole handshake */
+    if (krb && c->leg == 1) {
+        c->leg = 3;
+        c->challenged = 1;
+    }
     if (c->leg == 3) {
         tot.handshakes++;
         c->authed = 1;
@@ -566,9 +592,9 @@ static void usage(void)
             "usage: gss-ntlm-load --url http://127.0.0.1:PORT/PATH\n"
             "         [--mode none|cached|handshake|rehandshake]\n"
             "         [--connections N] [--seconds S] [--hold S]\n"
-            "         [--scheme NTLM|Negotiate]\n"
+            "         [--scheme NTLM|Negotiate] [--mech ntlmssp|krb5]\n"
             "credentials: the first DOMAIN:user:password line of the file "
-            "that NTLM_USER_FILE names\n");
+            "that NTLM_USER_FILE names; krb5: KRB5CCNAME's ticket\n");
     exit(2);
 }
 
@@ -601,9 +627,15 @@ static void parse_url(const char *url)
 /* the option of this client alone; bench_args takes the rest */
 static int own_option(const char *a, const char *v)
 {
-    if (strcmp(a, "--scheme"))
+    if (!strcmp(a, "--scheme"))
+        scheme = v;
+    else if (!strcmp(a, "--mech") && !strcmp(v, "krb5")) {
+        krb = 1;
+        mech = &spnego_oid;
+        scheme = "Negotiate";
+    }
+    else if (strcmp(a, "--mech") || strcmp(v, "ntlmssp"))
         return 0;
-    scheme = v;
     return 1;
 }
 

@@ -12,14 +12,15 @@ TEST_PACKAGES=(libapache2-mod-perl2 libwww-perl perl util-linux redis-server
                python3-requests php8.2-fpm python3-prometheus-client shellcheck
                openssl libio-socket-ssl-perl liblwp-protocol-https-perl
                libkrb5-dev krb5-user python3-gssapi python3-requests-kerberos
-               python3-cryptography gss-ntlmssp)
+                python3-cryptography gss-ntlmssp krb5-kdc krb5-admin-server)
 # What build/package needs to build the Debian package (dh_apache2 is in
 # apache2-dev).
 PACKAGE_PACKAGES=(dpkg-dev debhelper fakeroot libwbclient-dev)
 # What build/bench needs on top: its load clients (wrk, libcurl, GSSAPI),
-# the NTLM peer it compares against, and gnuplot for its chart.
+# the NTLM and Kerberos peer it compares against, gnuplot for its chart,
+# and kinit for the Kerberos bench (its KDC: build/samba-dc's packages).
 BENCH_PACKAGES=(python3 wrk util-linux procps libcurl4-openssl-dev libkrb5-dev
-                libapache2-mod-auth-gssapi gss-ntlmssp gnuplot-nox)
+                libapache2-mod-auth-gssapi gss-ntlmssp gnuplot-nox krb5-user)
 # Wanted, not required: real fuzzing (without them the corpus is replayed).
 FUZZ_PACKAGES=(clang libclang-rt-dev)
 

@@ -366,6 +366,26 @@ static const char *set_negotiate_principal(cmd_parms *cmd, void *dconf,
     conf->negotiate_principal_set = 1;
     return NULL;
 }
+
+/* AuthNegotiateGroups None | winbind */
+static const char *set_negotiate_groups(cmd_parms *cmd, void *dconf,
+                                        const char *arg)
+{
+    authcache_dir_config_rec *conf = dconf;
+
+    if (!strcasecmp(arg, "None"))
+        conf->negotiate_groups = 0;
+#ifdef AUTHCACHE_HAVE_WBCLIENT
+    else if (!strcasecmp(arg, "winbind"))
+        conf->negotiate_groups = 1;
+#endif
+    else
+        return apr_psprintf(cmd->pool, "AuthNegotiateGroups: '%s' is not "
+                            "None or winbind (winbind needs a module built "
+                            "with libwbclient)", arg);
+    conf->negotiate_groups_set = 1;
+    return NULL;
+}
 #endif /* AUTHCACHE_HAVE_GSSAPI */
 
 /* service/host[:port]: something on both sides of a '/', no blanks */
@@ -658,6 +678,9 @@ const command_rec authcache_cmds[] = {
         OR_AUTHCFG, "On: AuthType Negotiate also offers NTLM, second (IIS's "
         "providers Negotiate, NTLM), verified as AuthType NTLM is here "
         "(default Off)"),
+    AP_INIT_TAKE1("AuthNegotiateGroups", set_negotiate_groups, NULL,
+        OR_AUTHCFG, "Where Kerberos identities' groups for Require "
+        "authcache-group come from: None (default) or winbind"),
 #endif
     AP_INIT_ITERATE("AuthCacheDigestProvider", set_digest_providers, NULL,
         OR_AUTHCFG, "Authn providers whose realm hashes (htdigest: MD5) "

@@ -63,7 +63,8 @@ typedef struct {
     const char *ctx_scope;     /* where it started */
     /* the cached identity, until its ticket ends */
     const char *user, *domain, *realm, *principal;
-    apr_time_t expires;
+    const char *groups;        /* AuthNegotiateGroups' answer, or NULL */
+    apr_time_t made, expires;  /* made: the logon, for purges */
     apr_array_header_t *scopes;    /* of const char * */
 } negotiate_conn;
 
@@ -87,7 +88,7 @@ static void neg_forget(negotiate_conn *nc)
     neg_delete_ctx(nc);
     apr_pool_clear(nc->pool);
     nc->ctx_scope = NULL;
-    nc->user = nc->domain = nc->realm = nc->principal = NULL;
+    nc->user = nc->domain = nc->realm = nc->principal = nc->groups = NULL;
     nc->scopes = NULL;
 }
 
@@ -167,14 +168,14 @@ static int neg_challenge(request_rec *r, const gss_buffer_desc *tok)
 static int neg_granted(request_rec *r, const authcache_dir_config_rec *conf,
                        int cached, int persistent, const char *user,
                        const char *domain, const char *realm,
-                       const char *header)
+                       const char *groups, const char *header)
 {
     r->user = (char *)authcache_format_user(
         r, conf->ntlm_user_format, user,
         conf->ntlm_user_format == AUTHCACHE_USER_UPN ? realm : domain);
     r->ap_auth_type = "Negotiate";
-    authcache_notes_set(r, cached, AUTHCACHE_SOURCE_KERBEROS, user, domain,
-                        header);
+    authcache_notes_grant(r, cached, AUTHCACHE_SOURCE_KERBEROS, user, domain,
+                          groups, header);
     apr_table_setn(r->err_headers_out, "Persistent-Auth",
                    persistent ? "true" : "false");
     return OK;
@@ -242,6 +243,107 @@ static OM_uint32 neg_acquire(request_rec *r,
 }
 
 /*
+ * Acceptor credentials a process has used, one per keytab and principal:
+ * acquiring one at every handshake imports the name and looks it up in
+ * the keytab each time (the bench's Kerberos handshakes spent much of
+ * their CPU there). MIT reads a FILE keytab again at each accept, so a
+ * rotated keytab still takes effect; a credential is not changed by
+ * accepting with it (MIT locks what it touches), so threads share it.
+ */
+#define NEG_CREDS 16
+static struct {
+    const char *key;
+    gss_cred_id_t cred;
+} neg_creds[NEG_CREDS];
+static int neg_ncreds;
+static apr_pool_t *neg_creds_pool;
+#if APR_HAS_THREADS
+static apr_thread_mutex_t *neg_creds_lock;
+#endif
+
+static void neg_creds_locked(int lock)
+{
+#if APR_HAS_THREADS
+    if (neg_creds_lock && lock)
+        apr_thread_mutex_lock(neg_creds_lock);
+    else if (neg_creds_lock)
+        apr_thread_mutex_unlock(neg_creds_lock);
+#else
+    (void)lock;
+#endif
+}
+
+static apr_status_t neg_creds_release(void *unused)
+{
+    OM_uint32 m;
+
+    (void)unused;
+    while (neg_ncreds > 0)
+        gss_release_cred(&m, &neg_creds[--neg_ncreds].cred);
+    neg_creds_pool = NULL;
+    return APR_SUCCESS;
+}
+
+static void neg_child_init(apr_pool_t *p, server_rec *s)
+{
+    (void)s;
+#if APR_HAS_THREADS
+    apr_thread_mutex_create(&neg_creds_lock, APR_THREAD_MUTEX_DEFAULT, p);
+#endif
+    neg_creds_pool = p;
+    apr_pool_cleanup_register(p, NULL, neg_creds_release,
+                              apr_pool_cleanup_null);
+}
+
+/* The kept credential of key, or GSS_C_NO_CREDENTIAL; under the lock */
+static gss_cred_id_t neg_creds_find(const char *key)
+{
+    int i;
+
+    for (i = 0; i < neg_ncreds; i++)
+        if (!strcmp(neg_creds[i].key, key))
+            return neg_creds[i].cred;
+    return GSS_C_NO_CREDENTIAL;
+}
+
+/*
+ * The section's acceptor credential: kept (*kept 1: not to be released)
+ * or acquired, and kept while there is room.
+ */
+static OM_uint32 neg_cred(request_rec *r, const authcache_dir_config_rec *conf,
+                          gss_cred_id_t *cred, int *kept, OM_uint32 *minor)
+{
+    const char *key = apr_pstrcat(r->pool, conf->negotiate_keytab
+                                  ? conf->negotiate_keytab : "", "\n",
+                                  conf->negotiate_principal
+                                  ? conf->negotiate_principal : "(default)",
+                                  "\n", ap_get_server_name(r), NULL);
+    gss_cred_id_t c, mine;
+    OM_uint32 major, m;
+
+    neg_creds_locked(1);
+    c = neg_creds_find(key);
+    neg_creds_locked(0);
+    *kept = c != GSS_C_NO_CREDENTIAL;
+    if ((*cred = c) != GSS_C_NO_CREDENTIAL)
+        return GSS_S_COMPLETE;
+    major = neg_acquire(r, conf, &mine, minor);
+    if (GSS_ERROR(major))
+        return major;
+    neg_creds_locked(1);
+    if ((c = neg_creds_find(key)) != GSS_C_NO_CREDENTIAL)
+        gss_release_cred(&m, &mine);       /* another thread kept one */
+    else if (neg_creds_pool && neg_ncreds < NEG_CREDS) {
+        neg_creds[neg_ncreds].key = apr_pstrdup(neg_creds_pool, key);
+        neg_creds[neg_ncreds++].cred = c = mine;
+    }
+    neg_creds_locked(0);
+    *kept = c != GSS_C_NO_CREDENTIAL;
+    *cred = *kept ? c : mine;
+    return major;
+}
+
+/*
  * The channel bindings a client on this TLS connection binds its
  * authenticator to, for AuthNTLMChannelBinding Allow and Require; NULL
  * over plain HTTP, with Off, or when the certificate has none (logged).
@@ -297,6 +399,29 @@ static unsigned char *neg_decode(request_rec *r, const char *header,
     return tok;
 }
 
+/*
+ * The groups of a Kerberos identity for Require authcache-group, as
+ * AuthNegotiateGroups says: NULL with None. The ticket's PAC lists them
+ * too, but GSSAPI hands the PAC over as NDR only, and a parser of our own
+ * for it is more to get wrong than winbind, which names the groups as
+ * the NTLM winbind authority does. OK or a 500 (winbind unavailable).
+ */
+static int neg_groups(request_rec *r, const authcache_dir_config_rec *conf,
+                      const char *user, const char *domain,
+                      const char **groups)
+{
+    *groups = NULL;
+#ifdef AUTHCACHE_HAVE_WBCLIENT
+    if (conf->negotiate_groups
+        && authcache_winbind_groups(r, domain, user, groups)
+           == AUTH_GENERAL_ERROR)
+        return HTTP_INTERNAL_SERVER_ERROR;
+#else
+    (void)r; (void)conf; (void)user; (void)domain;
+#endif
+    return OK;
+}
+
 /* What GSSAPI established: checked, named, cached; the response. */
 static int neg_established(request_rec *r, negotiate_conn *nc,
                            const authcache_dir_config_rec *conf,
@@ -304,9 +429,11 @@ static int neg_established(request_rec *r, negotiate_conn *nc,
                            gss_OID mech, OM_uint32 flags, OM_uint32 lifetime,
                            const gss_buffer_desc *out, const char *no_cache)
 {
-    const char *user, *realm, *domain, *why, *principal;
+    const char *user, *realm, *domain, *why, *principal, *groups;
+    authcache_req_rec *q = authcache_req(r);
     gss_buffer_desc nb;
     OM_uint32 m;
+    int rc;
 
     if (!gss_oid_equal(mech, gss_mech_krb5)) {
         /* set_neg_mechs should make this impossible: belt and braces */
@@ -337,8 +464,15 @@ static int neg_established(request_rec *r, negotiate_conn *nc,
                       why);
         return neg_challenge(r, NULL);
     }
+    if ((rc = neg_groups(r, conf, user, domain, &groups)) != OK)
+        return rc;
+    q->krb_keytab = conf->negotiate_keytab;
+    q->krb_realm = realm;
+    q->krb_bound = (flags & GSS_C_CHANNEL_BOUND_FLAG) != 0;
     if (!no_cache) {
         neg_forget(nc);
+        nc->groups = groups ? apr_pstrdup(nc->pool, groups) : NULL;
+        nc->made = apr_time_now();
         nc->user = apr_pstrdup(nc->pool, user);
         nc->domain = apr_pstrdup(nc->pool, domain);
         nc->realm = apr_pstrdup(nc->pool, realm);
@@ -362,7 +496,27 @@ static int neg_established(request_rec *r, negotiate_conn *nc,
                   "of %s for %s%s", principal, r->uri,
                   (flags & GSS_C_CHANNEL_BOUND_FLAG) ? " (channel bound)"
                                                      : "");
-    return neg_granted(r, conf, 0, !no_cache, user, domain, realm, header);
+    return neg_granted(r, conf, 0, !no_cache, user, domain, realm, groups,
+                       header);
+}
+
+/* The principal whose key accepted an established context, or NULL */
+static const char *neg_acceptor(request_rec *r, gss_ctx_id_t ctx)
+{
+    gss_name_t name = GSS_C_NO_NAME;
+    gss_buffer_desc nb;
+    const char *out = NULL;
+    OM_uint32 m;
+
+    if (GSS_ERROR(gss_inquire_context(&m, ctx, NULL, &name, NULL, NULL,
+                                      NULL, NULL, NULL)))
+        return NULL;
+    if (!GSS_ERROR(gss_display_name(&m, name, &nb, NULL))) {
+        out = apr_pstrmemdup(r->pool, nb.value, nb.length);
+        gss_release_buffer(&m, &nb);
+    }
+    gss_release_name(&m, &name);
+    return out;
 }
 
 /* A token: accepted by GSSAPI (Kerberos only), or refused. */
@@ -377,7 +531,7 @@ static int neg_accept(request_rec *r, negotiate_conn *nc,
     OM_uint32 major, minor, m, flags = 0, lifetime = 0;
     const char *scope = authcache_scope(r);
     apr_size_t len;
-    int rc;
+    int rc, kept;
 
     if (!(in.value = neg_decode(r, header, &len)))
         return HTTP_BAD_REQUEST;
@@ -392,7 +546,7 @@ static int neg_accept(request_rec *r, negotiate_conn *nc,
     if (nc->ctx != GSS_C_NO_CONTEXT
         && (!nc->ctx_scope || strcmp(nc->ctx_scope, scope)))
         neg_delete_ctx(nc);
-    major = neg_acquire(r, conf, &cred, &minor);
+    major = neg_cred(r, conf, &cred, &kept, &minor);
     if (GSS_ERROR(major)) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, AC_LOGNO(2009) "no Kerberos "
                       "key for %s (AuthNegotiateKeytab %s, "
@@ -411,7 +565,8 @@ static int neg_accept(request_rec *r, negotiate_conn *nc,
     major = gss_accept_sec_context(&minor, &nc->ctx, cred, &in,
                                    neg_bindings(r, conf), &src, &mech, &out,
                                    &flags, &lifetime, NULL);
-    gss_release_cred(&m, &cred);
+    if (!kept)
+        gss_release_cred(&m, &cred);
     if (major == GSS_S_CONTINUE_NEEDED) {
         nc->ctx_scope = apr_pstrdup(nc->pool, scope);
         rc = neg_challenge(r, &out);
@@ -431,6 +586,7 @@ static int neg_accept(request_rec *r, negotiate_conn *nc,
         rc = neg_challenge(r, NULL);
     }
     else {
+        authcache_req(r)->krb_acceptor = neg_acceptor(r, nc->ctx);
         neg_delete_ctx(nc);
         rc = neg_established(r, nc, conf, header, src, mech, flags,
                              lifetime, &out, no_cache);
@@ -453,6 +609,13 @@ static int neg_from_cache(request_rec *r, negotiate_conn *nc,
                           "ticket of %s has ended: a new one for %s",
                           nc->principal, r->uri);
         }
+        else if (authcache_purged(nc->user, strlen(nc->user), nc->domain,
+                                  strlen(nc->domain), nc->made)) {
+            authcache_count(AUTHCACHE_C_purged_refused);
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, AC_LOGNO(2015) "cached "
+                          "Kerberos identity %s\\%s was purged: a new ticket "
+                          "for %s", nc->domain, nc->user, r->uri);
+        }
         else if (!neg_in_scope(nc, scope)) {
             ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, AC_LOGNO(2012) "cached "
                           "Kerberos identity %s was not verified for %s "
@@ -462,12 +625,97 @@ static int neg_from_cache(request_rec *r, negotiate_conn *nc,
         else if (!conf->ntlm_reject_cached) {
             authcache_count(AUTHCACHE_C_negotiate_cache_hits);
             return neg_granted(r, conf, 1, 1, nc->user, nc->domain,
-                               nc->realm, NULL);
+                               nc->realm, nc->groups, NULL);
         }
     }
     if (nc->user)
         neg_forget(nc);
     return neg_challenge(r, NULL);
+}
+
+/* 1 when the acceptor principal (as displayed, with its realm) is want
+ * (service/host, with or without @REALM) */
+static int neg_principal_is(const char *acceptor, const char *want)
+{
+    apr_size_t n = strlen(want);
+
+    return !strncmp(acceptor, want, n)
+           && (!acceptor[n] || (acceptor[n] == '@' && !ap_strchr_c(want, '@')));
+}
+
+/* r's decision came from e's token: what accepted it, for r's own
+ * subrequests */
+static void neg_inherit_acceptor(request_rec *r, const authcache_req_rec *e)
+{
+    authcache_req_rec *q = authcache_req(r);
+
+    q->krb_acceptor = e->krb_acceptor;
+    q->krb_keytab = e->krb_keytab;
+    q->krb_realm = e->krb_realm;
+    q->krb_bound = e->krb_bound;
+}
+
+/* Why this section's acceptor would not have accepted the token the
+ * earlier request e accepted, or NULL */
+static const char *neg_acceptor_differs(request_rec *r,
+                                        const authcache_dir_config_rec *conf,
+                                        const authcache_req_rec *e)
+{
+    const char *want = conf->negotiate_principal;
+
+    if (!e->krb_acceptor)
+        return "its acceptor is not known";
+    if (!e->krb_keytab != !conf->negotiate_keytab
+        || (e->krb_keytab && strcmp(e->krb_keytab, conf->negotiate_keytab)))
+        return "another AuthNegotiateKeytab";
+    if (!want)
+        want = apr_pstrcat(r->pool, "HTTP/", ap_get_server_name(r), NULL);
+    if (*want && !neg_principal_is(e->krb_acceptor, want))
+        return "another AuthNegotiateServicePrincipal";
+    if (conf->ntlm_channel_binding == AC_NTLM_CB_REQUIRE && !e->krb_bound)
+        return "unbound, and AuthNTLMChannelBinding Require";
+    return NULL;
+}
+
+/*
+ * A subrequest or internal redirect, in a section of another scope, of
+ * the request whose token (e) GSSAPI accepted. The token cannot be
+ * accepted again (the replay cache refuses it, rightly), so what
+ * accepted it is checked against this section's acceptor instead: the
+ * same keytab, a service principal this section accepts, its channel
+ * binding rule; the groups as this section asks for them. On success the
+ * connection's identity serves this scope too.
+ */
+static int neg_reaccept(request_rec *r, negotiate_conn *nc,
+                        const authcache_dir_config_rec *conf,
+                        const authcache_req_rec *e, const char *header,
+                        const char *no_cache)
+{
+    const char *why = neg_acceptor_differs(r, conf, e), *groups = e->groups;
+    int rc;
+
+    if (why) {
+        authcache_count(AUTHCACHE_C_negotiate_denials);
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, AC_LOGNO(2016) "the "
+                      "Kerberos logon of %s\\%s does not serve %s (scope %s): "
+                      "%s", e->domain, e->user, r->uri, authcache_scope(r),
+                      why);
+        return neg_challenge(r, NULL);
+    }
+    if (!conf->negotiate_groups)
+        groups = NULL;
+    else if (!groups && (rc = neg_groups(r, conf, e->user, e->domain,
+                                         &groups)) != OK)
+        return rc;
+    if (!no_cache && nc->user && !strcmp(nc->user, e->user)
+        && !strcmp(nc->domain, e->domain) && nc->scopes->nelts < NEG_MAX_SCOPES
+        && !neg_in_scope(nc, authcache_scope(r))
+        && (!conf->negotiate_groups || nc->groups))
+        APR_ARRAY_PUSH(nc->scopes, const char *) =
+            apr_pstrdup(nc->pool, authcache_scope(r));
+    neg_inherit_acceptor(r, e);
+    return neg_granted(r, conf, 0, !no_cache, e->user, e->domain,
+                       e->krb_realm, groups, header);
 }
 
 /*
@@ -523,8 +771,11 @@ static int neg_check_user_id(request_rec *r)
     e = authcache_req_earlier(r, AUTHCACHE_SOURCE_KERBEROS, header);
     if (e && !strcmp(e->granted_scope, authcache_scope(r))) {
         authcache_notes_reuse(r, e);
+        neg_inherit_acceptor(r, e);
         return OK;
     }
+    if (e && header)
+        return neg_reaccept(r, nc, conf, e, header, no_cache);
     if (sent && !header)
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, AC_LOGNO(2013) "not "
                       "Negotiate credentials for %s", r->uri);
@@ -581,6 +832,7 @@ void authcache_negotiate_register_hooks(apr_pool_t *p)
     ap_register_output_filter(NEG_FILTER, neg_401_filter, NULL,
                               AP_FTYPE_CONTENT_SET);
     ap_hook_insert_filter(neg_insert_filter, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_child_init(neg_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_insert_error_filter(neg_insert_filter, NULL, NULL,
                                 APR_HOOK_MIDDLE);
 }

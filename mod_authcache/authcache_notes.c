@@ -121,8 +121,18 @@ void authcache_notes_set(request_rec *r, int cached, const char *source,
                          const char *user, const char *domain,
                          const char *header)
 {
+    /* Basic's authn providers (winbind) leave the groups in r->notes:
+     * httpd's provider interface has no other way back */
+    authcache_notes_grant(r, cached, source, user, domain,
+                          apr_table_get(r->notes, AUTHCACHE_VAR_GROUPS),
+                          header);
+}
+
+void authcache_notes_grant(request_rec *r, int cached, const char *source,
+                           const char *user, const char *domain,
+                           const char *groups, const char *header)
+{
     authcache_req_rec *q = authcache_req(r);
-    const char *groups = apr_table_get(r->notes, AUTHCACHE_VAR_GROUPS);
 
     q->source = source;
     q->cached = cached;

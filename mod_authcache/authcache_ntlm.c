@@ -273,16 +273,17 @@ const char *authcache_format_user(request_rec *r, int format, const char *user,
  * NTLM state may be cleared before the request ends (the 401 filter). */
 static int ntlm_granted(request_rec *r, const authcache_dir_config_rec *conf,
                         int cached, int persistent, const char *user,
-                        const char *domain, const char *header)
+                        const char *domain, const char *groups,
+                        const char *header)
 {
     const authcache_ntlm_carrier *carrier = ntlm_carrier(r);
 
     r->user = (char *)authcache_format_user(r, conf->ntlm_user_format, user,
                                             domain);
     r->ap_auth_type = carrier ? (char *)carrier->auth_type : "NTLM";
-    authcache_notes_set(r, cached,
-                        carrier ? carrier->source : AUTHCACHE_SOURCE_NTLM,
-                        user, domain, header);
+    authcache_notes_grant(r, cached,
+                          carrier ? carrier->source : AUTHCACHE_SOURCE_NTLM,
+                          user, domain, groups, header);
     /* as IIS: tells the client whether it may skip the header next time */
     apr_table_setn(r->err_headers_out, "Persistent-Auth",
                    persistent ? "true" : "false");
@@ -400,7 +401,8 @@ static int ntlm_negotiate(request_rec *r, authcache_ntlm_conn *nc,
 
 /*
  * Verifies AUTHENTICATE msg against a challenge and the messages before
- * it, with this request's authority: AUTH_GRANTED with *user, *domain.
+ * it, with this request's authority: AUTH_GRANTED with *l filled (its
+ * session key wiped).
  */
 static authn_status ntlm_verify(request_rec *r,
                                 const authcache_dir_config_rec *conf,
@@ -411,16 +413,17 @@ static authn_status ntlm_verify(request_rec *r,
                                 const unsigned char *challenge_msg,
                                 apr_size_t challenge_len,
                                 const unsigned char *kept, apr_size_t kept_len,
-                                const char **user, const char **domain)
+                                authcache_ntlm_logon *l)
 {
     const authcache_ntlm_carrier *carrier = ntlm_carrier(r);
     const authcache_ntlm_provider *authority = conf->ntlm_provider;
-    unsigned char key[16];
     const char *why, *who;
+    authcache_ntlm_answer in;
     ac_ntlm_auth_t a;
     authn_status st;
     int mic_ok = 1;
 
+    memset(l, 0, sizeof(*l));
     if (ac_ntlm_parse_authenticate(msg, len, r->pool, &a, &why)
         != APR_SUCCESS) {
         authcache_count(AUTHCACHE_C_ntlm_bad_input);
@@ -443,10 +446,14 @@ static authn_status ntlm_verify(request_rec *r,
                                               : conf->ntlm_domain,
                       "\\", a.user_utf8, NULL);
     authcache_count(AUTHCACHE_C_ntlm_logons);
-    st = authority->verify(r, conf, &a, challenge, key, user, domain);
+    in.conf = conf;
+    in.a = &a;
+    in.challenge = challenge;
+    st = authority->verify(r, &in, l);
     if (st == AUTH_GRANTED && a.has_mic
-        && (ac_ntlm_mic_verify(key, negotiate, negotiate_len, challenge_msg,
-                               challenge_len, msg, len, &a, &mic_ok)
+        && (ac_ntlm_mic_verify(l->session_base_key, negotiate,
+                               negotiate_len, challenge_msg, challenge_len,
+                               msg, len, &a, &mic_ok)
             != APR_SUCCESS || !mic_ok)) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
                       AC_LOGNO(0707) "NTLM MIC mismatch for %s on %s: "
@@ -460,12 +467,12 @@ static authn_status ntlm_verify(request_rec *r,
         && (authcache_ntlm_epa_check(r, conf, &a, challenge_msg,
                                      challenge_len, who) != APR_SUCCESS
             || (carrier && carrier->verified
-                && carrier->verified(r, carrier, &a, key, kept, kept_len)
-                   != APR_SUCCESS))) {
-        OPENSSL_cleanse(key, sizeof(key));
+                && carrier->verified(r, carrier, &a, l->session_base_key,
+                                     kept, kept_len) != APR_SUCCESS))) {
+        OPENSSL_cleanse(l->session_base_key, sizeof(l->session_base_key));
         return AUTH_DENIED;
     }
-    OPENSSL_cleanse(key, sizeof(key));
+    OPENSSL_cleanse(l->session_base_key, sizeof(l->session_base_key));
     if (st != AUTH_GRANTED && st != AUTH_GENERAL_ERROR) {
         authcache_count(AUTHCACHE_C_ntlm_denials);
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
@@ -497,7 +504,8 @@ static int ntlm_authenticate(request_rec *r, authcache_ntlm_conn *nc,
                              const char *no_cache)
 {
     authcache_req_rec *q = authcache_req(r);
-    const char *user = NULL, *domain = NULL, *scope = authcache_scope(r);
+    const char *scope = authcache_scope(r);
+    authcache_ntlm_logon l;
     const ntlm_handshake *hs;
     apr_time_t challenged_at;
     authn_status st;
@@ -533,19 +541,19 @@ static int ntlm_authenticate(request_rec *r, authcache_ntlm_conn *nc,
     st = ntlm_verify(r, conf, msg, len, q->ntlm_challenge, q->ntlm_negotiate,
                      q->ntlm_negotiate_len, q->ntlm_challenge_msg,
                      q->ntlm_challenge_len, q->ntlm_kept, q->ntlm_kept_len,
-                     &user, &domain);
+                     &l);
     if (st == AUTH_GENERAL_ERROR)
         return HTTP_INTERNAL_SERVER_ERROR;
     if (st != AUTH_GRANTED)
         return ntlm_challenge_401(r, NULL);
     if (!no_cache) {
-        const char *groups = apr_table_get(r->notes, AUTHCACHE_VAR_GROUPS);
-
-        ntlm_cred_set(nc, apr_time_now(), user, domain, groups, NULL, scope);
+        ntlm_cred_set(nc, apr_time_now(), l.user, l.domain, l.groups, NULL,
+                      scope);
         if (nc->cred)
             nc->cred->carried = ntlm_carrier(r) != NULL;
     }
-    return ntlm_granted(r, conf, 0, !no_cache, user, domain, header);
+    return ntlm_granted(r, conf, 0, !no_cache, l.user, l.domain, l.groups,
+                        header);
 }
 
 /*
@@ -561,21 +569,22 @@ static int ntlm_reverify(request_rec *r, authcache_ntlm_conn *nc,
                          const unsigned char *msg, apr_size_t len,
                          const char *no_cache)
 {
-    const char *user = NULL, *domain = NULL;
+    authcache_ntlm_logon l;
     authn_status st = ntlm_verify(r, conf, msg, len, e->ntlm_challenge,
                                   e->ntlm_negotiate, e->ntlm_negotiate_len,
                                   e->ntlm_challenge_msg,
                                   e->ntlm_challenge_len, e->ntlm_kept,
-                                  e->ntlm_kept_len, &user, &domain);
+                                  e->ntlm_kept_len, &l);
 
     if (st == AUTH_GENERAL_ERROR)
         return HTTP_INTERNAL_SERVER_ERROR;
     if (st != AUTH_GRANTED)
         return ntlm_challenge_401(r, NULL);
-    if (!no_cache && nc->cred && !strcmp(nc->cred->user, user)
-        && !strcmp(nc->cred->domain, domain))
+    if (!no_cache && nc->cred && !strcmp(nc->cred->user, l.user)
+        && !strcmp(nc->cred->domain, l.domain))
         ntlm_cred_add_scope(nc, authcache_scope(r));
-    return ntlm_granted(r, conf, 0, !no_cache, user, domain, header);
+    return ntlm_granted(r, conf, 0, !no_cache, l.user, l.domain, l.groups,
+                        header);
 }
 
 /* Decodes "NTLM <base64>": NULL (and a log line) when it is not that. */
@@ -657,10 +666,8 @@ static int ntlm_from_cache(request_rec *r, authcache_ntlm_conn *nc,
         }
         if (!conf->ntlm_reject_cached) {
             authcache_count(AUTHCACHE_C_ntlm_cache_hits);
-            if (c->groups)
-                apr_table_setn(r->notes, AUTHCACHE_VAR_GROUPS,
-                               apr_pstrdup(r->pool, c->groups));
-            return ntlm_granted(r, conf, 1, 1, c->user, c->domain, NULL);
+            return ntlm_granted(r, conf, 1, 1, c->user, c->domain,
+                                c->groups, NULL);
         }
         authcache_count(AUTHCACHE_C_ntlm_rejected_cached);
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,

@@ -42,13 +42,13 @@ static apr_status_t match_user(request_rec *r, char **fields, void *baton)
     return APR_SUCCESS;
 }
 
+/* The file knows no groups: out->groups stays NULL. */
 static authn_status file_verify(request_rec *r,
-                                const authcache_dir_config_rec *conf,
-                                const ac_ntlm_auth_t *a,
-                                const unsigned char challenge[8],
-                                unsigned char session_base_key[16],
-                                const char **user, const char **domain)
+                                const authcache_ntlm_answer *in,
+                                authcache_ntlm_logon *out)
 {
+    const authcache_dir_config_rec *conf = in->conf;
+    const ac_ntlm_auth_t *a = in->a;
     const char *dom = *a->domain_utf8 ? a->domain_utf8 : conf->ntlm_domain;
     unsigned char hash[16];
     find_t w = { a->user_utf8, dom, hash, NULL, NULL, conf->ntlm_user_file };
@@ -62,8 +62,8 @@ static authn_status file_verify(request_rec *r,
         return AUTH_GENERAL_ERROR;
     }
     rv = authcache_userfile_find(r, conf->ntlm_user_file, 3, match_user, &w);
-    *user = w.fuser;
-    *domain = w.fdomain;
+    out->user = w.fuser;
+    out->domain = w.fdomain;
     if (APR_STATUS_IS_NOTFOUND(rv))
         return AUTH_USER_NOT_FOUND;
     if (rv != APR_SUCCESS) {
@@ -72,7 +72,7 @@ static authn_status file_verify(request_rec *r,
                       conf->ntlm_user_file);
         return AUTH_GENERAL_ERROR;
     }
-    rv = ac_ntlm_v2_verify(hash, a, challenge, session_base_key, &ok);
+    rv = ac_ntlm_v2_verify(hash, a, in->challenge, out->session_base_key, &ok);
     OPENSSL_cleanse(hash, sizeof(hash));
     if (rv != APR_SUCCESS)
         return AUTH_DENIED;

@@ -88,7 +88,8 @@ extern module AP_MODULE_DECLARE_DATA authcache_module;
     X(negotiate_keytab, 1)         \
     X(negotiate_principal, 1)      \
     X(negotiate_no_cache, 0)       \
-    X(negotiate_offer_ntlm, 0)
+    X(negotiate_offer_ntlm, 0)     \
+    X(negotiate_groups, 1)
 
 /* Fields set together with another (listed above) and merged by its flag:
  * X(name, by). */
@@ -168,6 +169,7 @@ typedef struct authcache_dir_config_rec_s {
     const char *negotiate_principal;  /* NULL: HTTP@host; "": any in keytab */
     int negotiate_no_cache;           /* DisableKerberosCredentialCaching */
     int negotiate_offer_ntlm;         /* AuthNegotiateOfferNTLM */
+    int negotiate_groups;             /* AuthNegotiateGroups: 1 winbind */
 /* a byte each (not a bit field): the seconds setter finds it by offset */
 #define AUTHCACHE_SET_FLAG(f, scoped) unsigned char f##_set;
     AUTHCACHE_DIR_FIELDS(AUTHCACHE_SET_FLAG)
@@ -232,6 +234,11 @@ typedef struct authcache_req_rec {
     apr_size_t ntlm_kept_len;
     /* Digest auth-int: H(body), read once by the request that read it */
     const char *digest_body_hash;
+    /* Kerberos: what accepted the token, for a subrequest in another
+     * scope to check against its own acceptor (the token cannot be
+     * accepted twice) */
+    const char *krb_acceptor, *krb_keytab, *krb_realm;
+    int krb_bound;
 } authcache_req_rec;
 
 authcache_req_rec *authcache_req(request_rec *r);
@@ -417,6 +424,10 @@ void authcache_store_register_hooks(apr_pool_t *p);
 void authcache_notes_set(request_rec *r, int cached, const char *source,
                          const char *user, const char *domain,
                          const char *header);
+/* The same with the groups given (NULL: none), not read from r->notes */
+void authcache_notes_grant(request_rec *r, int cached, const char *source,
+                           const char *user, const char *domain,
+                           const char *groups, const char *header);
 /* an earlier request's decision e, given to r (same scope) */
 void authcache_notes_reuse(request_rec *r, const authcache_req_rec *e);
 void authcache_notes_register_hooks(apr_pool_t *p);
@@ -445,17 +456,28 @@ apr_status_t authcache_userfile_find(request_rec *r, const char *file, int n,
 #define AUTHCACHE_NTLM_PROVIDER_GROUP   "authcache-ntlm"
 #define AUTHCACHE_NTLM_PROVIDER_VERSION "0"
 
+/* The AUTHENTICATE an authority checks: what answers which challenge,
+ * in which section. */
+typedef struct authcache_ntlm_answer {
+    const struct authcache_dir_config_rec_s *conf;
+    const ac_ntlm_auth_t *a;
+    const unsigned char *challenge;       /* 8 bytes */
+} authcache_ntlm_answer;
+
+/* What an authority says about a logon it granted. */
+typedef struct authcache_ntlm_logon {
+    unsigned char session_base_key[16];   /* for the MIC; wiped after */
+    const char *user, *domain;            /* the account's own spelling */
+    const char *groups;                   /* "DOMAIN\\G;..."; NULL: none known */
+} authcache_ntlm_logon;
+
 /*
- * Who verifies an NTLMv2 response. verify returns AUTH_GRANTED (with the
- * account's canonical *user and *domain and the session base key filled),
- * AUTH_DENIED, AUTH_USER_NOT_FOUND or AUTH_GENERAL_ERROR.
+ * Who verifies an NTLMv2 response. verify returns AUTH_GRANTED (with
+ * *out filled), AUTH_DENIED, AUTH_USER_NOT_FOUND or AUTH_GENERAL_ERROR.
  */
 typedef struct authcache_ntlm_provider {
-    authn_status (*verify)(request_rec *r, const struct authcache_dir_config_rec_s *conf,
-                           const ac_ntlm_auth_t *a,
-                           const unsigned char challenge[8],
-                           unsigned char session_base_key[16],
-                           const char **user, const char **domain);
+    authn_status (*verify)(request_rec *r, const authcache_ntlm_answer *in,
+                           authcache_ntlm_logon *out);
 } authcache_ntlm_provider;
 
 void authcache_ntlm_file_register(apr_pool_t *p);
@@ -475,6 +497,11 @@ apr_status_t authcache_ntlm_epa_check(request_rec *r,
                                       apr_size_t challenge_len,
                                       const char *who);
 void authcache_winbind_register(apr_pool_t *p);
+/* The groups of DOMAIN\\user from winbind, for a logon made elsewhere
+ * (AuthNegotiateGroups winbind): AUTH_GRANTED, AUTH_USER_NOT_FOUND (no
+ * groups, logged) or AUTH_GENERAL_ERROR (winbind unavailable, logged). */
+authn_status authcache_winbind_groups(request_rec *r, const char *domain,
+                                      const char *user, const char **groups);
 
 /* Shared with AuthType Negotiate (authcache_ntlm.c): why r must not use
  * or fill a connection's credential (DisableNTLMCredentialCaching, a

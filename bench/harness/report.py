@@ -20,12 +20,15 @@ TARGETS = [("basic_hit_vs_static", "basic", "Basic: mod_authcache hit vs static"
            ("digest_cached_vs_auth_digest", "digest", "Digest: mod_authcache cached vs mod_auth_digest", 0.83),
            ("digest_cached_vs_static", "digest", "Digest: mod_authcache cached vs static", 1.15),
            ("digest_extra_vs_basic", "digest basic", "Digest: cached's extra CPU over static vs a Basic hit's", 1.5),
-           ("scale_largest_vs_smallest", "scale", "Scale: N=%(n_large)s vs N=%(n_small)s", 1.2)]
+           ("scale_largest_vs_smallest", "scale", "Scale: N=%(n_large)s vs N=%(n_small)s", 1.2),
+           ("krb_cached_vs_static", "kerberos", "Kerberos: mod_authcache cached vs static", 1.05),
+           ("krb_handshake_vs_gssapi", "kerberos", "Kerberos: full handshakes (new connection each) vs "
+            "mod_auth_gssapi", 0.67)]
 MEMORY = [("basic_entry_capacity", "scale", "per Basic entry, store capacity", "bytes"),
           ("basic_entry_resident", "scale", "per Basic entry, resident", "bytes"),
           ("ntlm_connection", "ntlm", "per cached NTLM connection", "kB"),
           ("digest_context", "digest", "per Digest context (store)", "bytes")]
-NAMES = dict(basic="Basic", ntlm="NTLM", digest="Digest", scale="Basic scale")
+NAMES = dict(basic="Basic", ntlm="NTLM", digest="Digest", scale="Basic scale", kerberos="Kerberos")
 
 
 def missing(status, *benches):

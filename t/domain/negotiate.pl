@@ -42,6 +42,8 @@ print $kc <<"EOF";
     dns_lookup_realm = false
     dns_canonicalize_hostname = false
     rdns = false
+    # short, so that an expired ticket is refused within the test's time
+    clockskew = 10
 [realms]
     EXAMPLE.TEST = {
         kdc = 127.0.0.1
@@ -55,7 +57,7 @@ chmod 0644, $ENV{KRB5_CONFIG};
 $ENV{KRB5RCACHEDIR} = "$dir/rcache";     # httpd's replay cache, ours alone
 mkdir $ENV{KRB5RCACHEDIR}; chmod 0777, $ENV{KRB5RCACHEDIR};
 
-dc_user('alice', 'Al1ce-Domain!');
+dc_user('alice', 'Al1ce-Domain!', 'Web Users');
 dc_user('bob', 'B0b-Domain!');
 system($samba, 'keytab', $dc, "$dir/http.keytab", 'httpsvc', 'HTTP/localhost') == 0 or die 'keytab';
 system($samba, 'keytab', $dc, "$dir/http.keytab", 'othersvc', 'HTTP/other.test') == 0 or die 'keytab';
@@ -63,8 +65,8 @@ system('chown', 'nobody', "$dir/http.keytab") == 0 or die;
 chmod 0600, "$dir/http.keytab";
 
 sub kinit {
-    my ($user, $pass) = @_;
-    my $cc = "FILE:$dir/cc.$user";
+    my ($user, $pass, $name) = @_;
+    my $cc = "FILE:$dir/cc." . ($name // $user);
     open my $p, '|-', "KRB5CCNAME=$cc kinit $user\@EXAMPLE.TEST >/dev/null" or die;
     print $p "$pass\n";
     close $p or die "kinit $user failed";
@@ -86,16 +88,21 @@ my ($port, $tls) = (free_port(), free_port());
 my $base = "http://localhost:$port";
 my $sbase = "https://localhost:$tls";
 mkdir "$dir/htdocs";
-my @paths = qw(neg neg-nocache neg-other neg-upn neg-any cb-off cb-require both);
+my @paths = qw(neg neg-nocache neg-other neg-upn neg-any cb-off cb-require both neg-group neg-sub);
 for my $d (@paths) {
     mkdir "$dir/htdocs/$d";
     open my $f, '>', "$dir/htdocs/$d/index.html" or die; print $f "$d\n"; close $f;
 }
+for (['page', 'neg-upn'], ['other', 'neg-other']) {   # a subrequest into another section
+    open my $f, '>', "$dir/htdocs/neg-sub/$_->[0].shtml" or die;
+    print $f "page:<!--#include virtual=\"/$_->[1]/index.html\" -->:end\n"; close $f;
+}
 chmod 0755, "$dir/htdocs", glob("$dir/htdocs/*");
+chmod 0644, glob("$dir/htdocs/*/*");
 my $loc = sub {
     my ($path, @lines) = @_;
     return ("<Location /$path>", 'AuthType Negotiate', "AuthNegotiateKeytab $dir/http.keytab",
-            @lines, 'Require valid-user',
+            @lines, (grep { /^Require / } @lines) ? () : 'Require valid-user',
             'Header always set X-Cached "expr=%{env:AUTHCACHE_CACHED_CRED}"',
             'Header always set X-Source "expr=%{env:AUTHCACHE_SOURCE}"',
             'Header always set X-User "expr=%{REMOTE_USER}"',
@@ -104,7 +111,7 @@ my $loc = sub {
 open my $fh, '>', "$dir/httpd.conf" or die;
 print $fh join "\n",
     (map { "LoadModule ${_}_module $moddir/mod_$_.so" }
-         qw(mpm_event authn_core authz_core authz_user socache_shmcb headers dir ssl)),
+         qw(mpm_event authn_core authz_core authz_user socache_shmcb headers dir ssl include)),
     "LoadModule authcache_module $top/mod_authcache/.libs/mod_authcache.so",
     'User nobody', 'Group nogroup', 'ServerName localhost',
     "ServerRoot $dir", "PidFile $dir/httpd.pid", "ErrorLog $dir/error_log",
@@ -121,6 +128,9 @@ print $fh join "\n",
     $loc->('cb-off', 'AuthNTLMChannelBinding Off'),
     $loc->('cb-require', 'AuthNTLMChannelBinding Require'),
     $loc->('both', 'AuthNegotiateOfferNTLM On', 'AuthNTLMProvider winbind', 'AuthNTLMDomain EXAMPLE'),
+    $loc->('neg-group', 'AuthNegotiateGroups winbind', 'Require authcache-group "EXAMPLE\\Web Users"',
+          'AuthzSendForbiddenOnFailure On'),
+    $loc->('neg-sub', 'Options +Includes', 'SetOutputFilter INCLUDES'),
     '<Location /authcache-status>', 'SetHandler authcache-status', 'Require all granted', '</Location>', '';
 close $fh;
 sub httpd { system($httpd, '-f', "$dir/httpd.conf", '-k', shift) }
@@ -177,6 +187,51 @@ is(counters()->{negotiate_logons} - $k->{negotiate_logons}, 50, '  50 tickets ac
 @r = neg('neg', 'neg-upn', 'neg');
 like($r[1], qr/^200\|0\|/, 'another section (scope): the cached identity does not serve it');
 
+# --- groups for Require authcache-group, from winbind (AuthNegotiateGroups)
+sub lookups { my $n = `grep -c 'groups of EXAMPLE.* from winbind' $dir/error_log`; chomp $n; $n }
+{
+    my ($wb, $kdc1) = (lookups(), kdccount());
+    @r = neg(('neg-group') x 5);
+    like($r[0], qr/^200\|0\|EXAMPLE\\alice\|/, 'Require authcache-group: alice (in EXAMPLE\\Web Users) gets in, groups from winbind');
+    is(scalar(grep { /^200\|1\|EXAMPLE\\alice\|/ } @r[1 .. 4]), 4, '  the next 4 requests from the connection cache, groups and all');
+    is(lookups() - $wb, 1, '  one winbind group lookup for the 5 requests (the logon)');
+    is(kdccount() - $kdc1, 0, '  and no KDC traffic (the service ticket is in the ccache)');
+    local $ENV{KRB5CCNAME} = kinit('bob', 'B0b-Domain!');
+    like((neg('neg-group'))[0], qr/^403\|/, 'Require authcache-group: bob, not in the group, is refused (403)');
+}
+
+# --- a subrequest into another section (mod_include): the token cannot
+# be accepted twice, so what accepted it is checked against that
+# section's acceptor (same keytab and service principal: served)
+sub pages {
+    my @cmd = ('curl', '-s', '--negotiate', '-u', ':', map { ('-w', '|%{http_code}|%header{X-Cached}#', "$base/neg-sub/$_") } @_);
+    open my $p, '-|', @cmd or die;
+    my $out = do { local $/; <$p> };
+    close $p;
+    return split /#/, $out =~ s/\n//gr;
+}
+@r = pages('page.shtml', 'page.shtml');
+is($r[0], 'page:neg-upn:end|200|0', 'a subrequest into another section with the same keytab and principal: included');
+is($r[1], 'page:neg-upn:end|200|1', '  the next request, and its include, from the connection cache');
+like((pages('other.shtml'))[0], qr/^page:\[an error occurred while processing this directive\]:end\|200\|0$/,
+     'a subrequest into a section for another service principal: refused');
+ok(`grep -c 'does not serve /neg-other/index.html.*another AuthNegotiateServicePrincipal' $dir/error_log` > 0, '  the log says why');
+
+# --- a purge drops the connection's Kerberos identity (tools/authcache-purge's POST)
+{
+    my $k1 = counters();
+    my $w = '%{http_code}|%header{X-Cached}|%{num_connects}\n';
+    open my $p, '-|', 'curl', '-s', '--negotiate', '-u', ':', '-o', '/dev/null', '-w', $w, "$base/neg/",
+        '-o', '/dev/null', '-w', $w, "$base/neg/", '--next', '-s', '-o', '/dev/null', '-w', 'purge %{http_code}\n',
+        '-H', 'X-Authcache-Purge: 1', '--data-urlencode', 'user=EXAMPLE\\alice', "$base/authcache-status",
+        '--next', '-s', '--negotiate', '-u', ':', '-o', '/dev/null', '-w', $w, "$base/neg/" or die;
+    my @p = map { chomp; $_ } <$p>;
+    close $p;
+    is_deeply(\@p, ['200|0|1', '200|1|0', 'purge 200', '200|0|0'],
+              'purge EXAMPLE\\alice: her cached Kerberos identity is refused, a new ticket on the same connection');
+    is(counters()->{purged_refused} - $k1->{purged_refused}, 1, '  the refused identity counted');
+}
+
 # --- refused tickets
 my $tok = token('HTTP@localhost');
 like((with_token($tok, 'neg'))[0], qr/^200\|0\|EXAMPLE\\alice/, 'a token from python-gssapi is accepted once');
@@ -192,6 +247,21 @@ like((with_token(token('HTTP@other.test'), 'neg-any'))[0], qr/^200\|/, 'AuthNego
     like((with_token(MIME::Base64::encode_base64($raw, ''), 'neg'))[0], qr/^401\|/, 'a token with one bit flipped: refused');
 }
 {
+    # a service ticket of 20 s (Samba's KDC refuses a TGS request with a
+    # TGT of minutes, so the TGT is a normal one and the service ticket is
+    # asked for short: gss_init_sec_context's time_req); the server's clock
+    # skew is 10 s (krb5.conf)
+    my $cc = kinit('alice', 'Al1ce-Domain!', 'short');
+    local $ENV{KRB5CCNAME} = $cc;
+    my ($now, $later) = map { token('HTTP@localhost', '--lifetime', 20) } 1, 2;
+    like((with_token($now, 'neg'))[0], qr/^200\|0\|EXAMPLE\\alice/, 'a short-lived ticket (20 s) is accepted while valid');
+    my ($end) = `klist $cc` =~ m{\S+\s+\S+\s+(\S+\s+\d\d:\d\d:\d\d)\s+HTTP/localhost};
+    $end //= '?';
+    sleep 34;
+    like((with_token($later, 'neg'))[0], qr/^401\|/, "  another token of the same ticket after its end ($end) and the skew: refused");
+    ok(`grep -c 'Ticket expired' $dir/error_log` > 0, '  the log says the ticket expired');
+}
+{
     local $ENV{KRB5CCNAME} = kinit('bob', 'B0b-Domain!');
     my $bob = token('HTTP@localhost');
     system($samba, 'disable', $dc, 'bob') == 0 or die;
@@ -199,6 +269,49 @@ like((with_token(token('HTTP@other.test'), 'neg-any'))[0], qr/^200\|/, 'AuthNego
     like((with_token($bob, 'neg'))[0], qr/^200\|0\|EXAMPLE\\bob/, 'a ticket issued before its account was disabled is still valid (Kerberos semantics)');
     system($samba, 'enable', $dc, 'bob') == 0 or die;
 }
+
+# --- a client of another realm: OTHER.TEST, its own KDC (MIT krb5kdc on a
+# free loopback port), which this server and EXAMPLE.TEST do not trust.
+# Its user gets a ticket for HTTP/localhost@OTHER.TEST from there; the
+# server holds no key of that realm, so the ticket cannot be accepted.
+my $kdc_pid;
+{
+    my ($o, $kport) = ("$dir/other", free_port());
+    mkdir $o;
+    open my $f, '>', "$o/kdc.conf" or die;
+    print $f "[realms]\n    OTHER.TEST = {\n        database_name = $o/principal\n        key_stash_file = $o/stash\n"
+           . "        kdc_listen = 127.0.0.1:$kport\n        kdc_tcp_listen = 127.0.0.1:$kport\n    }\n"
+           . "[logging]\n    kdc = FILE:$o/kdc.log\n";
+    close $f;
+    open $f, '>', "$o/krb5.conf" or die;
+    print $f "[libdefaults]\n    default_realm = OTHER.TEST\n    dns_lookup_kdc = false\n    rdns = false\n"
+           . "    dns_canonicalize_hostname = false\n[realms]\n    OTHER.TEST = {\n        kdc = 127.0.0.1:$kport\n    }\n"
+           . "[domain_realm]\n    localhost = OTHER.TEST\n";
+    close $f;
+    local $ENV{KRB5_KDC_PROFILE} = "$o/kdc.conf";
+    local $ENV{KRB5_CONFIG} = "$o/krb5.conf";
+    system("kdb5_util -r OTHER.TEST create -s -P 'Mast3r-Other!' >/dev/null 2>&1") == 0 or die 'kdb5_util create';
+    for my $q ("addprinc -pw Car0l-Other! carol", 'addprinc -randkey HTTP/localhost') {
+        system("kadmin.local -r OTHER.TEST -q '$q' >/dev/null 2>&1") == 0 or die "kadmin.local $q";
+    }
+    defined($kdc_pid = fork) or die;
+    if (!$kdc_pid) { open STDOUT, '>', '/dev/null'; open STDERR, '>', '/dev/null'; exec 'krb5kdc', '-n', '-r', 'OTHER.TEST' or exit 1 }
+    my $cc = "FILE:$dir/cc.carol";
+    my $ok;
+    for (1 .. 50) {
+        open my $p, '|-', "KRB5CCNAME=$cc kinit carol\@OTHER.TEST >/dev/null 2>&1" or die;
+        print $p "Car0l-Other!\n";
+        last if ($ok = close $p);
+        select undef, undef, undef, 0.2;
+    }
+    ok($ok, 'another realm: carol@OTHER.TEST has a TGT from her own KDC');
+    local $ENV{KRB5CCNAME} = $cc;
+    my $carol = token('HTTP@localhost');
+    like((with_token($carol, 'neg'))[0], qr/^401\|/, 'a ticket of another realm (OTHER.TEST, not trusted): refused');
+    like((with_token(token('HTTP@localhost'), 'neg-any'))[0], qr/^401\|/, '  also where any key of the keytab is accepted');
+    ok(`grep -c 'refused.*OTHER.TEST' $dir/error_log` > 0, '  the log names the realm');
+}
+END { kill 'TERM', $kdc_pid if $kdc_pid }
 
 # --- bad input: one change each to an otherwise valid header
 
