@@ -9,12 +9,14 @@
  */
 #include <stdlib.h>
 
+#include "apr_allocator.h"
 #include "apr_strings.h"
 #include "httpd.h"
 #include "http_config.h"
 #include "http_log.h"
 #include "http_protocol.h"
 #include "http_request.h"
+#include "mpm_common.h"
 #include "util_filter.h"
 
 #include "mod_authcache.h"
@@ -124,6 +126,39 @@ int authcache_conncred_purged(const authcache_conncred *c)
                             strlen(c->domain), c->verified_at);
 }
 
+const char *authcache_conncred_header(const char *sent, const char *scheme)
+{
+    apr_size_t n = strlen(scheme);
+
+    return sent && !strncasecmp(sent, scheme, n)
+           && (!sent[n] || sent[n] == ' ') ? sent : NULL;
+}
+
+int authcache_conncred_reuse(request_rec *r, const char *source,
+                             const char *header)
+{
+    const authcache_req_rec *e = authcache_req_earlier(r, source, header);
+
+    if (!e || strcmp(e->granted_scope, authcache_scope(r)))
+        return 0;
+    authcache_notes_reuse(r, e);
+    return 1;
+}
+
+int authcache_conncred_granted(request_rec *r, const char *type,
+                               const char *source, const char *remote_user,
+                               int cached, int persistent, const char *user,
+                               const char *domain, const char *header)
+{
+    r->user = (char *)remote_user;
+    r->ap_auth_type = (char *)type;
+    authcache_notes_set(r, cached, source, user, domain, header);
+    /* as IIS: tells the client whether it may skip the header next time */
+    apr_table_setn(r->err_headers_out, "Persistent-Auth",
+                   persistent ? "true" : "false");
+    return OK;
+}
+
 void authcache_conncred_register(const authcache_conncred_scheme *s)
 {
     int i;
@@ -181,9 +216,63 @@ static void conncred_insert_filter(request_rec *r)
         }
 }
 
+/* the MPM's limit (MaxMemFree) back on the connection's allocator */
+static apr_status_t conncred_untrim(void *data)
+{
+    authcache_conn_rec *cc = data;
+
+    if (cc->trimmed) {
+        apr_allocator_max_free_set(cc->trimmed, ap_max_mem_free);
+        cc->trimmed = NULL;
+    }
+    return APR_SUCCESS;
+}
+
+/* r's pool is going back to the allocator: keep none of its blocks */
+static apr_status_t conncred_trim(void *data)
+{
+    apr_allocator_max_free_set(data, 1);
+    return APR_SUCCESS;
+}
+
+void authcache_conncred_trim(request_rec *r)
+{
+    authcache_conn_rec *cc = authcache_conn(r);
+    apr_allocator_t *a = apr_pool_allocator_get(r->connection->pool);
+    request_rec *top = r;
+
+    while (top->main)
+        top = top->main;
+    /* not an HTTP/2 stream's, whose pools are its connection's */
+    if (cc->trimmed || r->connection->master
+        || apr_pool_allocator_get(top->pool) != a)
+        return;
+    if (!cc->untrim_registered) {
+        apr_pool_cleanup_register(r->connection->pool, cc, conncred_untrim,
+                                  apr_pool_cleanup_null);
+        cc->untrim_registered = 1;
+    }
+    cc->trimmed = a;
+    apr_pool_cleanup_register(top->pool, a, conncred_trim,
+                              apr_pool_cleanup_null);
+}
+
+/* the next request on a trimmed connection: the MPM's limit again */
+static int conncred_post_read_request(request_rec *r)
+{
+    authcache_conn_rec *cc = ap_get_module_config(r->connection->conn_config,
+                                                  &authcache_module);
+
+    if (cc && cc->trimmed)
+        conncred_untrim(cc);
+    return DECLINED;
+}
+
 void authcache_conncred_register_hooks(apr_pool_t *p)
 {
     (void)p;
+    ap_hook_post_read_request(conncred_post_read_request, NULL, NULL,
+                              APR_HOOK_REALLY_FIRST);
     ap_register_output_filter(CONNCRED_FILTER, conncred_401_filter, NULL,
                               AP_FTYPE_CONTENT_SET);
     ap_hook_insert_filter(conncred_insert_filter, NULL, NULL,

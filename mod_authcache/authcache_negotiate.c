@@ -151,15 +151,12 @@ static int neg_granted(request_rec *r, const authcache_dir_config_rec *conf,
                        const char *domain, const char *realm,
                        const char *header)
 {
-    r->user = (char *)authcache_format_user(
-        r, conf->ntlm_user_format, user,
-        conf->ntlm_user_format == AUTHCACHE_USER_UPN ? realm : domain);
-    r->ap_auth_type = "Negotiate";
-    authcache_notes_set(r, cached, AUTHCACHE_SOURCE_KERBEROS, user, domain,
-                        header);
-    apr_table_setn(r->err_headers_out, "Persistent-Auth",
-                   persistent ? "true" : "false");
-    return OK;
+    return authcache_conncred_granted(
+        r, "Negotiate", AUTHCACHE_SOURCE_KERBEROS,
+        authcache_format_user(r, conf->ntlm_user_format, user,
+                              conf->ntlm_user_format == AUTHCACHE_USER_UPN
+                              ? realm : domain),
+        cached, persistent, user, domain, header);
 }
 
 /*
@@ -333,6 +330,7 @@ static int neg_established(request_rec *r, negotiate_conn *nc,
         neg_forget(nc);
         /* NULL when out of memory: nothing cached, a new ticket next */
         nc->cred = authcache_conncred_make(&id, NULL, authcache_scope(r));
+        authcache_conncred_trim(r);
     }
     if (out->length) {
         /* mutual authentication: the AP-REP, on the granted response */
@@ -480,15 +478,9 @@ static int neg_or_ntlm(request_rec *r, int rc)
     return rc;
 }
 
-static int is_ntlm_header(const char *h)
-{
-    return h && !strncasecmp(h, "NTLM", 4) && (!h[4] || h[4] == ' ');
-}
-
 static int neg_check_user_id(request_rec *r)
 {
     const authcache_dir_config_rec *conf;
-    const authcache_req_rec *e;
     negotiate_conn *nc;
     const char *type = ap_auth_type(r), *sent, *header, *no_cache;
     int offer_ntlm;
@@ -502,17 +494,13 @@ static int neg_check_user_id(request_rec *r)
     /* NTLM offered too: its messages are AuthType NTLM's (HTTP/2 streams
      * cannot carry it: Kerberos only there) */
     offer_ntlm = conf->negotiate_offer_ntlm && !r->connection->master;
-    if (offer_ntlm && is_ntlm_header(sent))
+    if (offer_ntlm && authcache_conncred_header(sent, "NTLM"))
         return authcache_ntlm_check(r);
-    header = sent && !strncasecmp(sent, "Negotiate", 9)
-             && (!sent[9] || sent[9] == ' ') ? sent : NULL;
+    header = authcache_conncred_header(sent, "Negotiate");
     /* a subrequest or redirect of a request granted in this scope: the
      * same decision (a ticket cannot be accepted twice: replay cache) */
-    e = authcache_req_earlier(r, AUTHCACHE_SOURCE_KERBEROS, header);
-    if (e && !strcmp(e->granted_scope, authcache_scope(r))) {
-        authcache_notes_reuse(r, e);
+    if (authcache_conncred_reuse(r, AUTHCACHE_SOURCE_KERBEROS, header))
         return OK;
-    }
     if (sent && !header)
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, AC_LOGNO(2013) "not "
                       "Negotiate credentials for %s", r->uri);

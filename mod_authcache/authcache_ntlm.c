@@ -179,15 +179,10 @@ static int ntlm_granted(request_rec *r, const authcache_dir_config_rec *conf,
                         int cached, int persistent, const char *user,
                         const char *domain, const char *header)
 {
-    r->user = (char *)authcache_format_user(r, conf->ntlm_user_format, user,
-                                            domain);
-    r->ap_auth_type = "NTLM";
-    authcache_notes_set(r, cached, AUTHCACHE_SOURCE_NTLM, user, domain,
-                        header);
-    /* as IIS: tells the client whether it may skip the header next time */
-    apr_table_setn(r->err_headers_out, "Persistent-Auth",
-                   persistent ? "true" : "false");
-    return OK;
+    return authcache_conncred_granted(
+        r, "NTLM", AUTHCACHE_SOURCE_NTLM,
+        authcache_format_user(r, conf->ntlm_user_format, user, domain),
+        cached, persistent, user, domain, header);
 }
 
 /* Keeps the handshake's messages and challenge on the connection, in one
@@ -420,6 +415,7 @@ static int ntlm_authenticate(request_rec *r, authcache_ntlm_conn *nc,
         const char *groups = apr_table_get(r->notes, AUTHCACHE_VAR_GROUPS);
 
         ntlm_cred_set(nc, user, domain, groups, scope);
+        authcache_conncred_trim(r);
     }
     return ntlm_granted(r, conf, 0, !no_cache, user, domain, header);
 }
@@ -575,16 +571,13 @@ int authcache_ntlm_check(request_rec *r)
     nc = ntlm_conn(r);
     no_cache = authcache_ntlm_no_cache_reason(r, conf);
     sent = authcache_auth_header(r);
-    header = sent && !strncasecmp(sent, "NTLM", 4)
-             && (!sent[4] || sent[4] == ' ') ? sent : NULL;
+    header = authcache_conncred_header(sent, "NTLM");
 
     /* a subrequest or redirect of a request we granted: once per client
      * request, the same decision where the scope is the same */
-    e = authcache_req_earlier(r, AUTHCACHE_SOURCE_NTLM, header);
-    if (e && !strcmp(e->granted_scope, authcache_scope(r))) {
-        authcache_notes_reuse(r, e);
+    if (authcache_conncred_reuse(r, AUTHCACHE_SOURCE_NTLM, header))
         return OK;
-    }
+    e = authcache_req_earlier(r, AUTHCACHE_SOURCE_NTLM, header);
     if (!header)
         return ntlm_from_cache(r, nc, conf, sent, no_cache);
 

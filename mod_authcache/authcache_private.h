@@ -333,6 +333,10 @@ typedef struct {
     int basic_valid;
     struct authcache_ntlm_conn *ntlm;  /* NTLM handshake and credential */
     struct negotiate_conn *negotiate;  /* Kerberos context and identity */
+    /* the connection's allocator while authcache_conncred_trim() holds
+     * its free blocks to none; set back at the next request */
+    struct apr_allocator_t *trimmed;
+    int untrim_registered;
     struct authcache_digest_conn *digest;  /* keys and the last context */
 } authcache_conn_rec;
 
@@ -545,7 +549,26 @@ typedef struct {
     void (*forget)(request_rec *r);    /* drops credential and handshake */
 } authcache_conncred_scheme;
 
+/* sent when it is "SCHEME" or "SCHEME <token>" (any case), else NULL */
+const char *authcache_conncred_header(const char *sent, const char *scheme);
+/* 1 (r's notes set) when r is a subrequest or redirect of a request that
+ * source granted with header in r's scope: the same decision again */
+int authcache_conncred_reuse(request_rec *r, const char *source,
+                             const char *header);
+/* OK: r granted to remote_user (in r's pool) by AuthType type; the notes
+ * of source's user and domain, cached or not; Persistent-Auth */
+int authcache_conncred_granted(request_rec *r, const char *type,
+                               const char *source, const char *remote_user,
+                               int cached, int persistent, const char *user,
+                               const char *domain, const char *header);
 void authcache_conncred_register(const authcache_conncred_scheme *s);
+/*
+ * The logon on r's connection is done: the blocks r's pool gives back go
+ * to malloc rather than stay with the connection's allocator (the
+ * handshake's 401 left it more freed buffers than a plain request does,
+ * kept for as long as the connection idles). Until the next request.
+ */
+void authcache_conncred_trim(request_rec *r);
 void authcache_conncred_register_hooks(apr_pool_t *p);
 
 #endif /* AUTHCACHE_PRIVATE_H */
