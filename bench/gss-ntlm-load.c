@@ -42,7 +42,9 @@
  * non-zero or nothing completed, 2 on bad usage.
  *
  * --hold S: open the connections, do one transfer on each (authenticated
- * unless --mode none), print "READY conns=N errors=E" and keep them open
+ * unless --mode none; --hold-transfers T: T transfers, the later ones from
+ * the connection's credential in --mode cached), print "READY conns=N
+ * errors=E" and keep them open
  * and idle for S seconds or until SIGTERM/SIGINT, then print "END conns=N":
  * for measuring server memory. N counts connections the server still holds
  * open (checked with MSG_PEEK). The connections are set up HOLD_BATCH at a
@@ -93,6 +95,7 @@ struct conn {
     char *in;
     size_t in_len, in_cap;
     uint64_t t0;            /* start of the transfer */
+    int held;               /* --hold: transfers done on this slot */
 };
 
 /* ---- options and totals ---------------------------------------------- */
@@ -123,6 +126,7 @@ static struct bench_totals tot;
 static int epfd;
 static struct conn *conns;
 static int next_slot;       /* --hold: the next slot to set up */
+static int hold_transfers = 1;  /* --hold-transfers: transfers a slot */
 
 /* ---- base64 ---------------------------------------------------------- */
 static const char b64chars[] =
@@ -363,6 +367,8 @@ static void finish(struct conn *c, int ok, uint64_t end)
     }
     if (running(end))
         start_transfer(c);
+    else if (opt.hold > 0 && ok && ++c->held < hold_transfers)
+        start_transfer(c);
     else if (opt.hold > 0 && next_slot < opt.nconns)
         start_transfer(&conns[next_slot++]);
 }
@@ -592,6 +598,7 @@ static void usage(void)
             "usage: gss-ntlm-load --url http://127.0.0.1:PORT/PATH\n"
             "         [--mode none|cached|handshake|rehandshake]\n"
             "         [--connections N] [--seconds S] [--hold S]\n"
+            "         [--hold-transfers T]\n"
             "         [--scheme NTLM|Negotiate] [--mech ntlmssp|krb5]\n"
             "credentials: the first DOMAIN:user:password line of the file "
             "that NTLM_USER_FILE names; krb5: KRB5CCNAME's ticket\n");
@@ -627,7 +634,9 @@ static void parse_url(const char *url)
 /* the option of this client alone; bench_args takes the rest */
 static int own_option(const char *a, const char *v)
 {
-    if (!strcmp(a, "--scheme"))
+    if (!strcmp(a, "--hold-transfers") && atoi(v) >= 1)
+        hold_transfers = atoi(v);
+    else if (!strcmp(a, "--scheme"))
         scheme = v;
     else if (!strcmp(a, "--mech") && !strcmp(v, "krb5")) {
         krb = 1;

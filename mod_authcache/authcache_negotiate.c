@@ -28,6 +28,8 @@
  * default "dfl" file under /var/tmp, one per uid, shared by all httpd
  * children) refuses it; it is left on.
  */
+#include <stdlib.h>
+
 #include <gssapi/gssapi.h>
 #include <gssapi/gssapi_ext.h>
 #include <gssapi/gssapi_krb5.h>
@@ -52,20 +54,17 @@ APLOG_USE_MODULE(authcache);
 /* Largest decoded token: a ticket with a large PAC (Windows' MaxTokenSize
  * is 48000; httpd's LimitRequestFieldSize is the tighter limit anyway). */
 #define NEG_MAX_TOKEN 65536
-#define NEG_CONN_KEY  "authcache_negotiate"
-#define NEG_FILTER    "AUTHCACHE_NEGOTIATE_401"
-/* A few scopes per connection, as for NTLM */
-#define NEG_MAX_SCOPES 8
 
-typedef struct {
-    apr_pool_t *pool;          /* the fields below; cleared on forget */
+/*
+ * A connection's Kerberos state, malloc'd rather than in a pool (as
+ * NTLM's): an idle connection holding an identity costs its block of
+ * some hundred bytes, not a pool's 8 KiB.
+ */
+typedef struct negotiate_conn {
     gss_ctx_id_t ctx;          /* a handshake GSSAPI wants continued */
-    const char *ctx_scope;     /* where it started */
-    /* the cached identity, until its ticket ends */
-    const char *user, *domain, *realm, *principal;
-    const char *groups;        /* AuthNegotiateGroups' answer, or NULL */
-    apr_time_t made, expires;  /* made: the logon, for purges */
-    apr_array_header_t *scopes;    /* of const char * */
+    char *ctx_scope;           /* where it started (malloc'd) */
+    authcache_conncred *cred;  /* the cached identity, until its ticket
+                                * ends */
 } negotiate_conn;
 
 static void neg_delete_ctx(negotiate_conn *nc)
@@ -75,50 +74,34 @@ static void neg_delete_ctx(negotiate_conn *nc)
     if (nc->ctx != GSS_C_NO_CONTEXT)
         gss_delete_sec_context(&minor, &nc->ctx, GSS_C_NO_BUFFER);
     nc->ctx = GSS_C_NO_CONTEXT;
-}
-
-static apr_status_t neg_conn_cleanup(void *data)
-{
-    neg_delete_ctx(data);
-    return APR_SUCCESS;
+    free(nc->ctx_scope);
+    nc->ctx_scope = NULL;
 }
 
 static void neg_forget(negotiate_conn *nc)
 {
     neg_delete_ctx(nc);
-    apr_pool_clear(nc->pool);
-    nc->ctx_scope = NULL;
-    nc->user = nc->domain = nc->realm = nc->principal = nc->groups = NULL;
-    nc->scopes = NULL;
+    authcache_conncred_free(&nc->cred);
+}
+
+static apr_status_t neg_conn_cleanup(void *data)
+{
+    neg_forget(data);
+    return APR_SUCCESS;
 }
 
 static negotiate_conn *neg_conn(request_rec *r)
 {
-    conn_rec *c = r->connection;
-    negotiate_conn *nc = NULL;
+    authcache_conn_rec *cc = authcache_conn(r);
 
-    apr_pool_userdata_get((void **)&nc, NEG_CONN_KEY, c->pool);
-    if (nc)
-        return nc;
-    nc = apr_pcalloc(c->pool, sizeof(*nc));
-    if (apr_pool_create(&nc->pool, c->pool) != APR_SUCCESS)
-        return NULL;
-    apr_pool_tag(nc->pool, "authcache_negotiate");
-    nc->ctx = GSS_C_NO_CONTEXT;
-    apr_pool_cleanup_register(c->pool, nc, neg_conn_cleanup,
-                              apr_pool_cleanup_null);
-    apr_pool_userdata_setn(nc, NEG_CONN_KEY, NULL, c->pool);
-    return nc;
-}
-
-static int neg_in_scope(const negotiate_conn *nc, const char *scope)
-{
-    int i;
-
-    for (i = 0; nc->scopes && i < nc->scopes->nelts; i++)
-        if (!strcmp(APR_ARRAY_IDX(nc->scopes, i, const char *), scope))
-            return 1;
-    return 0;
+    if (!cc->negotiate) {
+        cc->negotiate = apr_pcalloc(r->connection->pool,
+                                    sizeof(*cc->negotiate));
+        cc->negotiate->ctx = GSS_C_NO_CONTEXT;
+        apr_pool_cleanup_register(r->connection->pool, cc->negotiate,
+                                  neg_conn_cleanup, apr_pool_cleanup_null);
+    }
+    return cc->negotiate;
 }
 
 /* GSSAPI's words for major/minor, for the log */
@@ -170,15 +153,12 @@ static int neg_granted(request_rec *r, const authcache_dir_config_rec *conf,
                        const char *domain, const char *realm,
                        const char *groups, const char *header)
 {
-    r->user = (char *)authcache_format_user(
-        r, conf->ntlm_user_format, user,
-        conf->ntlm_user_format == AUTHCACHE_USER_UPN ? realm : domain);
-    r->ap_auth_type = "Negotiate";
-    authcache_notes_grant(r, cached, AUTHCACHE_SOURCE_KERBEROS, user, domain,
-                          groups, header);
-    apr_table_setn(r->err_headers_out, "Persistent-Auth",
-                   persistent ? "true" : "false");
-    return OK;
+    return authcache_conncred_granted(
+        r, "Negotiate", AUTHCACHE_SOURCE_KERBEROS,
+        authcache_format_user(r, conf->ntlm_user_format, user,
+                              conf->ntlm_user_format == AUTHCACHE_USER_UPN
+                              ? realm : domain),
+        cached, persistent, user, domain, groups, header);
 }
 
 /*
@@ -470,19 +450,21 @@ static int neg_established(request_rec *r, negotiate_conn *nc,
     q->krb_realm = realm;
     q->krb_bound = (flags & GSS_C_CHANNEL_BOUND_FLAG) != 0;
     if (!no_cache) {
+        authcache_conncred id = { 0 };
+
+        id.verified_at = apr_time_now();
+        id.expires = lifetime == GSS_C_INDEFINITE
+                     ? APR_INT64_MAX
+                     : id.verified_at + apr_time_from_sec(lifetime);
+        id.user = user;
+        id.domain = domain;
+        id.realm = realm;
+        id.principal = principal;
+        id.groups = groups;
         neg_forget(nc);
-        nc->groups = groups ? apr_pstrdup(nc->pool, groups) : NULL;
-        nc->made = apr_time_now();
-        nc->user = apr_pstrdup(nc->pool, user);
-        nc->domain = apr_pstrdup(nc->pool, domain);
-        nc->realm = apr_pstrdup(nc->pool, realm);
-        nc->principal = apr_pstrdup(nc->pool, principal);
-        nc->expires = lifetime == GSS_C_INDEFINITE
-                      ? APR_INT64_MAX
-                      : apr_time_now() + apr_time_from_sec(lifetime);
-        nc->scopes = apr_array_make(nc->pool, 2, sizeof(const char *));
-        APR_ARRAY_PUSH(nc->scopes, const char *) =
-            apr_pstrdup(nc->pool, authcache_scope(r));
+        /* NULL when out of memory: nothing cached, a new ticket next */
+        nc->cred = authcache_conncred_make(&id, NULL, authcache_scope(r));
+        authcache_conncred_trim(r);
     }
     if (out->length) {
         /* mutual authentication: the AP-REP, on the granted response */
@@ -568,7 +550,9 @@ static int neg_accept(request_rec *r, negotiate_conn *nc,
     if (!kept)
         gss_release_cred(&m, &cred);
     if (major == GSS_S_CONTINUE_NEEDED) {
-        nc->ctx_scope = apr_pstrdup(nc->pool, scope);
+        free(nc->ctx_scope);
+        /* NULL when out of memory: the next leg starts over */
+        nc->ctx_scope = strdup(scope);
         rc = neg_challenge(r, &out);
     }
     else if (GSS_ERROR(major)) {
@@ -602,33 +586,32 @@ static int neg_from_cache(request_rec *r, negotiate_conn *nc,
                           const char *no_cache)
 {
     const char *scope = authcache_scope(r);
+    const authcache_conncred *c = nc->cred;
 
-    if (nc->user && !no_cache) {
-        if (apr_time_now() >= nc->expires) {
+    if (c && !no_cache) {
+        if (apr_time_now() >= c->expires) {
             ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, AC_LOGNO(2011) "the "
                           "ticket of %s has ended: a new one for %s",
-                          nc->principal, r->uri);
+                          c->principal, r->uri);
         }
-        else if (authcache_purged(nc->user, strlen(nc->user), nc->domain,
-                                  strlen(nc->domain), nc->made)) {
-            authcache_count(AUTHCACHE_C_purged_refused);
+        else if (authcache_conncred_purged(c)) {
             ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, AC_LOGNO(2015) "cached "
                           "Kerberos identity %s\\%s was purged: a new ticket "
-                          "for %s", nc->domain, nc->user, r->uri);
+                          "for %s", c->domain, c->user, r->uri);
         }
-        else if (!neg_in_scope(nc, scope)) {
+        else if (!authcache_conncred_in_scope(c, scope)) {
             ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, AC_LOGNO(2012) "cached "
                           "Kerberos identity %s was not verified for %s "
-                          "(scope %s)", nc->principal, r->uri, scope);
+                          "(scope %s)", c->principal, r->uri, scope);
             return neg_challenge(r, NULL);
         }
         else if (!conf->ntlm_reject_cached) {
             authcache_count(AUTHCACHE_C_negotiate_cache_hits);
-            return neg_granted(r, conf, 1, 1, nc->user, nc->domain,
-                               nc->realm, nc->groups, NULL);
+            return neg_granted(r, conf, 1, 1, c->user, c->domain, c->realm,
+                               c->groups, NULL);
         }
     }
-    if (nc->user)
+    if (c)
         neg_forget(nc);
     return neg_challenge(r, NULL);
 }
@@ -707,12 +690,10 @@ static int neg_reaccept(request_rec *r, negotiate_conn *nc,
     else if (!groups && (rc = neg_groups(r, conf, e->user, e->domain,
                                          &groups)) != OK)
         return rc;
-    if (!no_cache && nc->user && !strcmp(nc->user, e->user)
-        && !strcmp(nc->domain, e->domain) && nc->scopes->nelts < NEG_MAX_SCOPES
-        && !neg_in_scope(nc, authcache_scope(r))
-        && (!conf->negotiate_groups || nc->groups))
-        APR_ARRAY_PUSH(nc->scopes, const char *) =
-            apr_pstrdup(nc->pool, authcache_scope(r));
+    if (!no_cache && nc->cred && !strcmp(nc->cred->user, e->user)
+        && !strcmp(nc->cred->domain, e->domain)
+        && (!conf->negotiate_groups || nc->cred->groups))
+        authcache_conncred_add_scope(&nc->cred, authcache_scope(r));
     neg_inherit_acceptor(r, e);
     return neg_granted(r, conf, 0, !no_cache, e->user, e->domain,
                        e->krb_realm, groups, header);
@@ -739,33 +720,26 @@ static int neg_or_ntlm(request_rec *r, int rc)
     return rc;
 }
 
-static int is_ntlm_header(const char *h)
-{
-    return h && !strncasecmp(h, "NTLM", 4) && (!h[4] || h[4] == ' ');
-}
-
 static int neg_check_user_id(request_rec *r)
 {
     const authcache_dir_config_rec *conf;
-    const authcache_req_rec *e;
     negotiate_conn *nc;
+    const authcache_req_rec *e;
     const char *type = ap_auth_type(r), *sent, *header, *no_cache;
     int offer_ntlm;
 
     if (!type || strcasecmp(type, "Negotiate"))
         return DECLINED;
     conf = ap_get_module_config(r->per_dir_config, &authcache_module);
-    if (!(nc = neg_conn(r)))
-        return HTTP_INTERNAL_SERVER_ERROR;
+    nc = neg_conn(r);
     no_cache = neg_no_cache_reason(r, conf);
     sent = authcache_auth_header(r);
     /* NTLM offered too: its messages are AuthType NTLM's (HTTP/2 streams
      * cannot carry it: Kerberos only there) */
     offer_ntlm = conf->negotiate_offer_ntlm && !r->connection->master;
-    if (offer_ntlm && is_ntlm_header(sent))
+    if (offer_ntlm && authcache_conncred_header(sent, "NTLM"))
         return authcache_ntlm_check(r);
-    header = sent && !strncasecmp(sent, "Negotiate", 9)
-             && (!sent[9] || sent[9] == ' ') ? sent : NULL;
+    header = authcache_conncred_header(sent, "Negotiate");
     /* a subrequest or redirect of a request granted in this scope: the
      * same decision (a ticket cannot be accepted twice: replay cache) */
     e = authcache_req_earlier(r, AUTHCACHE_SOURCE_KERBEROS, header);
@@ -784,7 +758,7 @@ static int neg_check_user_id(request_rec *r)
                                                   : no_cache);
 
         /* no Kerberos identity: one logged on with NTLM inside Negotiate */
-        if (rc != OK && !nc->user)
+        if (rc != OK && !nc->cred)
             rc = authcache_negotiate_ntlm_cached(r, sent, rc);
 
         return rc != OK && offer_ntlm && !sent ? neg_or_ntlm(r, rc) : rc;
@@ -792,47 +766,28 @@ static int neg_check_user_id(request_rec *r)
     return neg_accept(r, nc, conf, header, no_cache);
 }
 
-/*
- * An application that answers 401 to a request served from the cached
- * identity rejects it: drop it and challenge for a new ticket.
- */
-static apr_status_t neg_401_filter(ap_filter_t *f, apr_bucket_brigade *bb)
+static const authcache_conncred *neg_conn_cred(request_rec *r)
 {
-    request_rec *r = f->r;
-    negotiate_conn *nc;
-
-    if (r->status == HTTP_UNAUTHORIZED && (nc = neg_conn(r)) && nc->user) {
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, AC_LOGNO(2014) "the "
-                      "application refused the cached Kerberos identity %s "
-                      "for %s; challenging", nc->principal, r->uri);
-        neg_forget(nc);
-        apr_table_unset(r->headers_out, "WWW-Authenticate");
-        apr_table_setn(r->err_headers_out, "WWW-Authenticate", "Negotiate");
-        apr_table_setn(r->err_headers_out, "Persistent-Auth", "false");
-    }
-    ap_remove_output_filter(f);
-    return ap_pass_brigade(f->next, bb);
+    return neg_conn(r)->cred;
 }
 
-static void neg_insert_filter(request_rec *r)
+static void neg_conn_forget(request_rec *r)
 {
-    const char *flag = apr_table_get(r->notes, AUTHCACHE_VAR_CACHED_CRED);
-    const char *src = apr_table_get(r->notes, AUTHCACHE_VAR_SOURCE);
-
-    if (flag && *flag == '1' && src
-        && !strcmp(src, AUTHCACHE_SOURCE_KERBEROS))
-        ap_add_output_filter(NEG_FILTER, NULL, r, r->connection);
+    neg_forget(neg_conn(r));
 }
+
+/* an application's 401 to a request served from the cached identity:
+ * dropped, and a challenge for a new ticket */
+static const authcache_conncred_scheme neg_scheme = {
+    AUTHCACHE_SOURCE_KERBEROS, "Negotiate", -1, neg_conn_cred,
+    neg_conn_forget
+};
 
 void authcache_negotiate_register_hooks(apr_pool_t *p)
 {
     (void)p;
     ap_hook_check_authn(neg_check_user_id, NULL, NULL, APR_HOOK_MIDDLE,
                         AP_AUTH_INTERNAL_PER_CONF);
-    ap_register_output_filter(NEG_FILTER, neg_401_filter, NULL,
-                              AP_FTYPE_CONTENT_SET);
-    ap_hook_insert_filter(neg_insert_filter, NULL, NULL, APR_HOOK_MIDDLE);
+    authcache_conncred_register(&neg_scheme);
     ap_hook_child_init(neg_child_init, NULL, NULL, APR_HOOK_MIDDLE);
-    ap_hook_insert_error_filter(neg_insert_filter, NULL, NULL,
-                                APR_HOOK_MIDDLE);
 }

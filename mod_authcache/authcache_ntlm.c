@@ -41,13 +41,13 @@ APLOG_USE_MODULE(authcache);
 
 /* Largest decoded NTLM message accepted (a type 3 is some hundred bytes). */
 #define NTLM_MAX_MESSAGE 8192
-#define NTLM_FILTER "AUTHCACHE_NTLM_401"
 
 /*
  * A connection's NTLM state is two small malloc'd blocks rather than a
  * pool: an idle keep-alive connection holding a credential then costs
  * some hundred bytes, not a pool's 8 KiB (nor the handshake's messages,
- * which are freed as soon as the AUTHENTICATE is answered).
+ * which are freed as soon as the AUTHENTICATE is answered). The
+ * credential is authcache_conncred.c's, shared with Kerberos.
  */
 typedef struct {               /* the handshake in progress */
     apr_time_t at;
@@ -60,20 +60,9 @@ typedef struct {               /* the handshake in progress */
     apr_size_t kept_len;
 } ntlm_handshake;
 
-/* A few scopes per connection: a client seldom moves between more. */
-#define NTLM_MAX_SCOPES 8
-
-typedef struct {               /* the cached credential */
-    apr_time_t verified_at;    /* the logon: for lifetime and purges */
-    const char *user, *domain, *groups;   /* the domain's groups or NULL */
-    int nscopes;               /* the scopes whose authority verified it */
-    int carried;               /* logged on through a carrier (Negotiate) */
-    const char *scopes[NTLM_MAX_SCOPES];
-} ntlm_cred;
-
 typedef struct authcache_ntlm_conn {
     ntlm_handshake *hs;        /* NULL: no challenge outstanding */
-    ntlm_cred *cred;           /* NULL: nothing cached */
+    authcache_conncred *cred;  /* NULL: nothing cached */
 } authcache_ntlm_conn;
 
 static void ntlm_free_handshake(authcache_ntlm_conn *nc)
@@ -82,18 +71,12 @@ static void ntlm_free_handshake(authcache_ntlm_conn *nc)
     nc->hs = NULL;
 }
 
-static void ntlm_free_cred(authcache_ntlm_conn *nc)
-{
-    free(nc->cred);
-    nc->cred = NULL;
-}
-
 static apr_status_t ntlm_conn_cleanup(void *data)
 {
     authcache_ntlm_conn *nc = data;
 
     ntlm_free_handshake(nc);
-    ntlm_free_cred(nc);
+    authcache_conncred_free(&nc->cred);
     return APR_SUCCESS;
 }
 
@@ -112,90 +95,24 @@ static authcache_ntlm_conn *ntlm_conn(request_rec *r)
 static void ntlm_forget(authcache_ntlm_conn *nc)
 {
     ntlm_free_handshake(nc);
-    ntlm_free_cred(nc);
+    authcache_conncred_free(&nc->cred);
 }
 
-/* Copies n strings (NULL allowed) after a header of size head, in one
- * block: out[i] points at the copy of in[i]. NULL when out of memory. */
-static void *ntlm_block(apr_size_t head, const char *const *in,
-                        const char **out, int n)
-{
-    apr_size_t len = head;
-    char *block, *p;
-    int i;
-
-    for (i = 0; i < n; i++)
-        len += in[i] ? strlen(in[i]) + 1 : 0;
-    if (!(block = calloc(1, len)))
-        return NULL;
-    for (p = block + head, i = 0; i < n; i++) {
-        out[i] = NULL;
-        if (in[i]) {
-            apr_size_t l = strlen(in[i]) + 1;
-
-            out[i] = memcpy(p, in[i], l);
-            p += l;
-        }
-    }
-    return block;
-}
-
-/* The credential of user, domain with groups and the scopes of old (if
- * any) and scope; replaces the connection's. */
-static void ntlm_cred_set(authcache_ntlm_conn *nc, apr_time_t verified_at,
-                          const char *user, const char *domain,
-                          const char *groups, const ntlm_cred *old,
+/* Caches the logon of user, domain with groups, verified for scope. */
+static void ntlm_cred_set(authcache_ntlm_conn *nc, const char *user,
+                          const char *domain, const char *groups,
                           const char *scope)
 {
-    const char *in[3 + NTLM_MAX_SCOPES + 1], *out[3 + NTLM_MAX_SCOPES + 1];
-    int n = 0, i;
-    ntlm_cred *c;
+    authcache_conncred id = { 0 };
 
-    in[0] = user;
-    in[1] = domain;
-    in[2] = groups;
-    for (i = 0; old && i < old->nscopes; i++)
-        in[3 + n++] = old->scopes[i];
-    if (n < NTLM_MAX_SCOPES)
-        in[3 + n++] = scope;
-    c = ntlm_block(sizeof(*c), in, out, 3 + n);
-    ntlm_free_cred(nc);
-    if (!c)
-        return;                 /* nothing cached: the client logs on again */
-    c->verified_at = verified_at;
-    c->user = out[0];
-    c->domain = out[1];
-    c->groups = out[2];
-    c->nscopes = n;
-    for (i = 0; i < n; i++)
-        c->scopes[i] = out[3 + i];
-    nc->cred = c;
-}
-
-/* 1 when the cached credential was verified by scope's authority */
-static int ntlm_cred_in_scope(const ntlm_cred *c, const char *scope)
-{
-    int i;
-
-    for (i = 0; i < c->nscopes; i++)
-        if (!strcmp(c->scopes[i], scope))
-            return 1;
-    return 0;
-}
-
-static void ntlm_cred_add_scope(authcache_ntlm_conn *nc, const char *scope)
-{
-    ntlm_cred *c = nc->cred;
-
-    if (ntlm_cred_in_scope(c, scope) || c->nscopes >= NTLM_MAX_SCOPES)
-        return;
-    /* the old block stays readable until the new one is made */
-    nc->cred = NULL;
-    ntlm_cred_set(nc, c->verified_at, c->user, c->domain, c->groups, c,
-                  scope);
-    if (nc->cred)
-        nc->cred->carried = c->carried;
-    free(c);
+    id.verified_at = apr_time_now();
+    id.expires = APR_INT64_MAX;
+    id.user = user;
+    id.domain = domain;
+    id.groups = groups;
+    authcache_conncred_free(&nc->cred);
+    /* NULL when out of memory: nothing cached, the client logs on again */
+    nc->cred = authcache_conncred_make(&id, NULL, scope);
 }
 
 /*
@@ -278,16 +195,11 @@ static int ntlm_granted(request_rec *r, const authcache_dir_config_rec *conf,
 {
     const authcache_ntlm_carrier *carrier = ntlm_carrier(r);
 
-    r->user = (char *)authcache_format_user(r, conf->ntlm_user_format, user,
-                                            domain);
-    r->ap_auth_type = carrier ? (char *)carrier->auth_type : "NTLM";
-    authcache_notes_grant(r, cached,
-                          carrier ? carrier->source : AUTHCACHE_SOURCE_NTLM,
-                          user, domain, groups, header);
-    /* as IIS: tells the client whether it may skip the header next time */
-    apr_table_setn(r->err_headers_out, "Persistent-Auth",
-                   persistent ? "true" : "false");
-    return OK;
+    return authcache_conncred_granted(
+        r, carrier ? carrier->auth_type : "NTLM",
+        carrier ? carrier->source : AUTHCACHE_SOURCE_NTLM,
+        authcache_format_user(r, conf->ntlm_user_format, user, domain),
+        cached, persistent, user, domain, groups, header);
 }
 
 /* Keeps the handshake's messages and challenge on the connection, in one
@@ -547,10 +459,10 @@ static int ntlm_authenticate(request_rec *r, authcache_ntlm_conn *nc,
     if (st != AUTH_GRANTED)
         return ntlm_challenge_401(r, NULL);
     if (!no_cache) {
-        ntlm_cred_set(nc, apr_time_now(), l.user, l.domain, l.groups, NULL,
-                      scope);
+        ntlm_cred_set(nc, l.user, l.domain, l.groups, scope);
         if (nc->cred)
             nc->cred->carried = ntlm_carrier(r) != NULL;
+        authcache_conncred_trim(r);
     }
     return ntlm_granted(r, conf, 0, !no_cache, l.user, l.domain, l.groups,
                         header);
@@ -582,7 +494,7 @@ static int ntlm_reverify(request_rec *r, authcache_ntlm_conn *nc,
         return ntlm_challenge_401(r, NULL);
     if (!no_cache && nc->cred && !strcmp(nc->cred->user, l.user)
         && !strcmp(nc->cred->domain, l.domain))
-        ntlm_cred_add_scope(nc, authcache_scope(r));
+        authcache_conncred_add_scope(&nc->cred, authcache_scope(r));
     return ntlm_granted(r, conf, 0, !no_cache, l.user, l.domain, l.groups,
                         header);
 }
@@ -610,10 +522,9 @@ static unsigned char *ntlm_decode(request_rec *r, const char *header,
  */
 static int ntlm_cred_stale(request_rec *r,
                            const authcache_dir_config_rec *conf,
-                           const ntlm_cred *c)
+                           const authcache_conncred *c)
 {
-    if (authcache_purged(c->user, strlen(c->user), c->domain,
-                         strlen(c->domain), c->verified_at)) {
+    if (authcache_conncred_purged(c)) {
         authcache_count(AUTHCACHE_C_purged_refused);
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                       AC_LOGNO(0712) "cached NTLM credential of %s\\%s was "
@@ -640,7 +551,7 @@ static int ntlm_from_cache(request_rec *r, authcache_ntlm_conn *nc,
                            const char *header, const char *no_cache)
 {
     const char *scope = authcache_scope(r);
-    const ntlm_cred *c = nc->cred;
+    const authcache_conncred *c = nc->cred;
 
     if (header)
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
@@ -655,7 +566,7 @@ static int ntlm_from_cache(request_rec *r, authcache_ntlm_conn *nc,
          * kept for it, a logon asked for here */
         return ntlm_challenge_401(r, NULL);
     if (c && !header && !no_cache) {
-        if (!ntlm_cred_in_scope(c, scope)) {
+        if (!authcache_conncred_in_scope(c, scope)) {
             /* verified by another section's authority: the client logs
              * on again here, and the new handshake replaces it */
             ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
@@ -696,7 +607,7 @@ static int ntlm_check(request_rec *r, const authcache_ntlm_carrier *c,
     authcache_dir_config_rec *conf;
     authcache_ntlm_conn *nc;
     const authcache_req_rec *e;
-    const char *no_cache, *why;
+    const char *no_cache, *why, *source;
     int mtype;
 
     conf = ap_get_module_config(r->per_dir_config, &authcache_module);
@@ -717,15 +628,13 @@ static int ntlm_check(request_rec *r, const authcache_ntlm_carrier *c,
     }
     nc = ntlm_conn(r);
     no_cache = authcache_ntlm_no_cache_reason(r, conf);
+    source = c ? c->source : AUTHCACHE_SOURCE_NTLM;
 
     /* a subrequest or redirect of a request we granted: once per client
      * request, the same decision where the scope is the same */
-    e = authcache_req_earlier(r, c ? c->source : AUTHCACHE_SOURCE_NTLM,
-                              header);
-    if (e && !strcmp(e->granted_scope, authcache_scope(r))) {
-        authcache_notes_reuse(r, e);
+    if (authcache_conncred_reuse(r, source, header))
         return OK;
-    }
+    e = authcache_req_earlier(r, source, header);
     if (!header)
         return ntlm_from_cache(r, nc, conf, other, no_cache);
 
@@ -771,51 +680,32 @@ static int ntlm_check_user_id(request_rec *r)
                                              : DECLINED;
 }
 
-/*
- * An application (CGI, proxied backend) that answers 401 to a request
- * served from the cached credential rejects that credential: drop it and
- * challenge, so the client starts a new handshake.
- */
-static apr_status_t ntlm_401_filter(ap_filter_t *f, apr_bucket_brigade *bb)
+static const authcache_conncred *ntlm_conn_cred(request_rec *r)
 {
-    request_rec *r = f->r;
-    authcache_ntlm_conn *nc;
-
-    if (r->status == HTTP_UNAUTHORIZED && (nc = ntlm_conn(r)) && nc->cred) {
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                      AC_LOGNO(0720) "the application refused the cached NTLM "
-                      "credential of %s\\%s for %s; challenging",
-                      nc->cred->domain, nc->cred->user, r->uri);
-        authcache_count(AUTHCACHE_C_ntlm_rejected_cached);
-        apr_table_unset(r->headers_out, "WWW-Authenticate");
-        apr_table_setn(r->err_headers_out, "WWW-Authenticate",
-                       nc->cred->carried ? "Negotiate" : "NTLM");
-        ntlm_forget(nc);
-        apr_table_setn(r->err_headers_out, "Persistent-Auth", "false");
-    }
-    ap_remove_output_filter(f);
-    return ap_pass_brigade(f->next, bb);
+    return ntlm_conn(r)->cred;
 }
 
-static void ntlm_insert_filter(request_rec *r)
+static void ntlm_conn_forget(request_rec *r)
 {
-    const char *flag = apr_table_get(r->notes, AUTHCACHE_VAR_CACHED_CRED);
-    const char *src = apr_table_get(r->notes, AUTHCACHE_VAR_SOURCE);
-
-    if (flag && *flag == '1' && src
-        && (!strcmp(src, AUTHCACHE_SOURCE_NTLM)
-            || !strcmp(src, AUTHCACHE_SOURCE_NEGOTIATE_NTLM)))
-        ap_add_output_filter(NTLM_FILTER, NULL, r, r->connection);
+    ntlm_forget(ntlm_conn(r));
 }
+
+static const authcache_conncred_scheme ntlm_scheme = {
+    AUTHCACHE_SOURCE_NTLM, "NTLM", AUTHCACHE_C_ntlm_rejected_cached,
+    ntlm_conn_cred, ntlm_conn_forget
+};
+
+/* NTLM inside Negotiate: the same credential, challenged as Negotiate */
+static const authcache_conncred_scheme ntlm_negotiate_scheme = {
+    AUTHCACHE_SOURCE_NEGOTIATE_NTLM, "Negotiate",
+    AUTHCACHE_C_ntlm_rejected_cached, ntlm_conn_cred, ntlm_conn_forget
+};
 
 void authcache_ntlm_register_hooks(apr_pool_t *p)
 {
     authcache_ntlm_file_register(p);
     ap_hook_check_authn(ntlm_check_user_id, NULL, NULL, APR_HOOK_MIDDLE,
                         AP_AUTH_INTERNAL_PER_CONF);
-    ap_register_output_filter(NTLM_FILTER, ntlm_401_filter, NULL,
-                              AP_FTYPE_CONTENT_SET);
-    ap_hook_insert_filter(ntlm_insert_filter, NULL, NULL, APR_HOOK_MIDDLE);
-    ap_hook_insert_error_filter(ntlm_insert_filter, NULL, NULL,
-                                APR_HOOK_MIDDLE);
+    authcache_conncred_register(&ntlm_scheme);
+    authcache_conncred_register(&ntlm_negotiate_scheme);
 }

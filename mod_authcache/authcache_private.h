@@ -29,7 +29,8 @@ extern module AP_MODULE_DECLARE_DATA authcache_module;
  *   01xx authcache_basic.c        08xx authcache_ntlm_epa.c
  *   02xx authcache_digest.c       09xx authcache_ntlm_file.c
  *   03xx authcache_digest_body.c  10xx authcache_purge.c
- *   20xx authcache_negotiate.c     21xx authcache_negotiate_ntlm.c
+ *   20xx authcache_negotiate.c    21xx authcache_negotiate_ntlm.c
+ *   22xx authcache_conncred.c
  *   04xx authcache_digest_store.c 11xx authcache_scope.c
  *   05xx authcache_digest_users.c 12xx authcache_shmht.c
  *   06xx authcache_notes.c        13xx authcache_store.c
@@ -345,6 +346,11 @@ typedef struct {
     apr_uint32_t basic_generation;
     int basic_valid;
     struct authcache_ntlm_conn *ntlm;  /* NTLM handshake and credential */
+    struct negotiate_conn *negotiate;  /* Kerberos context and identity */
+    /* the connection's allocator while authcache_conncred_trim() holds
+     * its free blocks to none; set back at the next request */
+    struct apr_allocator_t *trimmed;
+    int untrim_registered;
     struct authcache_digest_conn *digest;  /* keys and the last context */
 } authcache_conn_rec;
 
@@ -588,5 +594,68 @@ int authcache_purged(const char *user, apr_size_t ulen, const char *domain,
 /* POST to the status handler: "user=NAME" or "all=1" */
 int authcache_purge_handler(request_rec *r);
 void authcache_purge_register_hooks(apr_pool_t *p);
+
+/* ---- credentials cached on a connection (authcache_conncred.c) ------ */
+
+/* A few scopes per connection: a client seldom moves between more. */
+#define AUTHCACHE_CONNCRED_MAX_SCOPES 8
+
+/* One malloc'd block, its strings inside it (NULL where a scheme has
+ * none: NTLM no realm or principal, Kerberos maybe no groups). */
+typedef struct authcache_conncred {
+    apr_time_t verified_at;    /* the logon: for lifetime and purges */
+    apr_time_t expires;        /* its end (a ticket's); APR_INT64_MAX */
+    const char *user, *domain, *groups, *realm, *principal;
+    int nscopes;               /* the scopes whose authority verified it */
+    int carried;               /* NTLM logged on inside Negotiate */
+    const char *scopes[AUTHCACHE_CONNCRED_MAX_SCOPES];
+} authcache_conncred;
+
+/* A copy of id's fields with the scopes of old (if any) and scope, in
+ * one block to free with authcache_conncred_free; NULL: out of memory. */
+authcache_conncred *authcache_conncred_make(const authcache_conncred *id,
+                                            const authcache_conncred *old,
+                                            const char *scope);
+void authcache_conncred_free(authcache_conncred **c);
+/* 1 when the credential was verified by scope's authority */
+int authcache_conncred_in_scope(const authcache_conncred *c,
+                                const char *scope);
+/* *c serves scope too (replaced; NULL if out of memory) */
+void authcache_conncred_add_scope(authcache_conncred **c, const char *scope);
+/* 1 when its user was purged since the logon (counts, logs nothing) */
+int authcache_conncred_purged(const authcache_conncred *c);
+
+/* A scheme that caches a credential on the connection, for the filter
+ * that drops it when an application answers 401 to a request it served. */
+typedef struct {
+    const char *source;        /* AUTHCACHE_SOURCE_*, as in the notes */
+    const char *challenge;     /* the bare challenge sent instead */
+    int rejected_counter;      /* an authcache_counter_e, or -1 */
+    const authcache_conncred *(*cred)(request_rec *r);  /* NULL: none */
+    void (*forget)(request_rec *r);    /* drops credential and handshake */
+} authcache_conncred_scheme;
+
+/* sent when it is "SCHEME" or "SCHEME <token>" (any case), else NULL */
+const char *authcache_conncred_header(const char *sent, const char *scheme);
+/* 1 (r's notes set) when r is a subrequest or redirect of a request that
+ * source granted with header in r's scope: the same decision again */
+int authcache_conncred_reuse(request_rec *r, const char *source,
+                             const char *header);
+/* OK: r granted to remote_user (in r's pool) by AuthType type; the notes
+ * of source's user, domain and groups, cached or not; Persistent-Auth */
+int authcache_conncred_granted(request_rec *r, const char *type,
+                               const char *source, const char *remote_user,
+                               int cached, int persistent, const char *user,
+                               const char *domain, const char *groups,
+                               const char *header);
+void authcache_conncred_register(const authcache_conncred_scheme *s);
+/*
+ * The logon on r's connection is done: the blocks r's pool gives back go
+ * to malloc rather than stay with the connection's allocator (the
+ * handshake's 401 left it more freed buffers than a plain request does,
+ * kept for as long as the connection idles). Until the next request.
+ */
+void authcache_conncred_trim(request_rec *r);
+void authcache_conncred_register_hooks(apr_pool_t *p);
 
 #endif /* AUTHCACHE_PRIVATE_H */

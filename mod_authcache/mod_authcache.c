@@ -30,6 +30,7 @@ static void authcache_register_hooks(apr_pool_t *p)
     authcache_scope_register_hooks(p);
     authcache_basic_register_hooks(p);
     authcache_ntlm_register_hooks(p);
+    authcache_conncred_register_hooks(p);
     authcache_digest_register_hooks(p);
 #ifdef AUTHCACHE_HAVE_WBCLIENT
     authcache_winbind_register(p);

@@ -90,7 +90,9 @@ sub free_port {   # closed here: a temporary would live on in the caller
     return $port;
 }
 
-sub slurp { my $f = shift; -e $f ? do { local (@ARGV, $/) = $f; <> } : '' }
+# '' for a file that is not there (or gone: a /proc entry of a process that
+# ended after the glob that found it)
+sub slurp { my $f = shift; open my $fh, '<', $f or return ''; local $/; return <$fh> // '' }
 
 sub wait_for {   # polls for up to 10 s (or the seconds given)
     my ($cond, $secs) = @_;
