@@ -555,6 +555,47 @@ apr_status_t ac_shmht_retrieve(ac_shmht_t *t, const unsigned char *key,
     return APR_SUCCESS;
 }
 
+apr_status_t ac_shmht_update(ac_shmht_t *t, const unsigned char *key,
+                             apr_size_t klen, apr_time_t expiry,
+                             apr_time_t now, unsigned char *buf,
+                             apr_size_t cap, ac_shmht_update_fn *fn,
+                             void *baton)
+{
+    apr_uint32_t *link = NULL, i;
+    apr_size_t vlen;
+    apr_status_t rv;
+    entry_t *e;
+    cursor_t c;
+
+    if (klen <= AC_SHMHT_KEY_MAX)
+        link = find(t, key, klen, key_hash(t, key, klen), 1, now);
+    if (!link) {
+        t->misses++;
+        return APR_NOTFOUND;
+    }
+    i = *link;
+    e = entry(t, i);
+    vlen = LEN_V(e->lens);
+    cursor_start(&c, t, i);
+    if (vlen > cap || !cursor_move(&c, klen, NULL, NULL, NULL)
+        || !cursor_move(&c, vlen, buf, NULL, NULL)) {
+        t->misses++;
+        return vlen > cap ? APR_ENOSPC : APR_NOTFOUND;     /* damaged */
+    }
+    t->hits++;
+    if ((rv = fn(baton, buf, vlen)) != APR_SUCCESS)
+        return rv;
+    /* the same chunks: the cursor's walk cannot fail a second time */
+    cursor_start(&c, t, i);
+    cursor_move(&c, klen, NULL, NULL, NULL);
+    cursor_move(&c, vlen, NULL, buf, NULL);
+    e->expiry = expiry;
+    fifo_unlink(t, i);
+    fifo_append(t, i);
+    t->stores++;
+    return APR_SUCCESS;
+}
+
 apr_status_t ac_shmht_remove(ac_shmht_t *t, const unsigned char *key,
                              apr_size_t klen)
 {
