@@ -47,6 +47,12 @@ typedef struct authcache_digest_conn {
     char nonce_opaque[AC_DIGEST_OPAQUE_LEN + 1];
     const char *nonce_realm;            /* in the connection's pool */
     apr_time_t nonce_time;
+    /* H(A2) of the last qop=auth request: a client repeats method and
+     * uri on a connection, and H(A2) is of nothing secret */
+    int ha2_alg;                        /* its ac_digest_alg_e + 1; 0 none */
+    char ha2_method[32];
+    char ha2_uri[224];
+    char ha2[AUTHCACHE_DIGEST_HEX_MAX];
 } authcache_digest_conn;
 
 /* One Digest request on its way through the phases. */
