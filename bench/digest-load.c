@@ -35,6 +35,10 @@
  *   replaycheck  one connection: handshake and nc=1 (200), nc=1 again (must
  *                be 401), nc=2 (200), nc=2 again (401), nc=3 (200): proves
  *                that the server really checks nonce counts.
+ * --users N: each handshake logs on as the next of NAME0 .. NAME<N-1>
+ * (NAME from --user), round-robin, all with --password, so that many
+ * contexts are many users' (the server bounds the contexts per user);
+ * without it every handshake is --user's.
  * Latency is per transfer, the 401 leg (and in contexts mode the connect)
  * included.
  *
@@ -95,7 +99,7 @@ struct conn {
 /* what a Digest exchange needs: the challenge taken and the counts */
 struct digest {
     char realm[256], nonce[256], opaque[256], alg[32];
-    char ha1[HEX_MAX], ha2[HEX_MAX], cnonce[33];
+    char ha1[HEX_MAX], ha2[HEX_MAX], cnonce[33], user[128];
     const EVP_MD *md;
     uint32_t nc;
     int valid;
@@ -104,7 +108,7 @@ struct digest {
 /* a saved context: what its nc=1 request carried */
 struct saved {
     char opaque[256], nonce[256], cnonce[33], response[HEX_MAX], alg[32];
-    char realm[256];
+    char realm[256], user[128];
 };
 
 struct slot {
@@ -121,6 +125,8 @@ static struct bench_opts opt = {
     .mode = M_CACHED, .nconns = 8, .seconds = 5,
 };
 static long max_count = 0;              /* --count: stop after this many */
+static long n_users = 0;                /* --users: NAME0 .. NAME<N-1> */
+static long user_seq;                   /* the next handshake's user */
 static const char *user = "benchuser", *password = "Bench!pass1";
 static const char *want_alg = "MD5", *save_file, *in_file;
 static long range_from = 0, range_to = -1;
@@ -245,7 +251,13 @@ static int digest_take(struct digest *d, const struct response *r)
 
 found:
     d->md = strcasecmp(d->alg, "SHA-256") ? md_md5 : md_sha256;
-    n = snprintf(buf, sizeof(buf), "%s:%s:%s", user, d->realm, password);
+    /* --users: each handshake the next user, round-robin */
+    if (n_users)
+        snprintf(d->user, sizeof(d->user), "%s%ld", user,
+                 __atomic_fetch_add(&user_seq, 1, __ATOMIC_SEQ_CST) % n_users);
+    else
+        snprintf(d->user, sizeof(d->user), "%s", user);
+    n = snprintf(buf, sizeof(buf), "%s:%s:%s", d->user, d->realm, password);
     hex_hash(d->md, buf, (size_t)n, d->ha1);
     n = snprintf(buf, sizeof(buf), "GET:%s", path);
     hex_hash(d->md, buf, (size_t)n, d->ha2);
@@ -267,7 +279,7 @@ static int auth_header(char *out, size_t max, const struct digest *d,
                     "Authorization: Digest username=\"%s\", realm=\"%s\", "
                     "nonce=\"%s\", uri=\"%s\", algorithm=%s, "
                     "response=\"%s\"%s%s%s, qop=auth, nc=%08x, cnonce=\"%s\"\r\n",
-                    user, d->realm, d->nonce, path, d->alg, response,
+                    d->user, d->realm, d->nonce, path, d->alg, response,
                     d->opaque[0] ? ", opaque=\"" : "", d->opaque,
                     d->opaque[0] ? "\"" : "", nc, d->cnonce);
 }
@@ -586,6 +598,7 @@ static void transfer_context(struct slot *s)
         strcpy(v->response, resp);
         strcpy(v->alg, s->d.alg);
         strcpy(v->realm, s->d.realm);
+        strcpy(v->user, s->d.user);
     }
     record(s, t0);
 }
@@ -603,6 +616,7 @@ static void transfer_saved(struct slot *s, const struct saved *v)
     strcpy(d.opaque, v->opaque);
     strcpy(d.alg, v->alg);
     strcpy(d.cnonce, v->cnonce);
+    strcpy(d.user, v->user);
     if (opt.mode == M_PROBE) {
         /* a well-formed answer that cannot be right: the saved one for nc 1
          * sent as nc 2, with its first digit changed besides */
@@ -687,7 +701,8 @@ static int replaycheck(void)
     return !ok;
 }
 
-/* --file: lines "opaque nonce cnonce response alg realm" (tab-separated) */
+/* --file: lines "opaque nonce cnonce response alg realm user"
+ * (tab-separated) */
 static void load_input(void)
 {
     FILE *f = fopen(in_file, "r");
@@ -699,13 +714,13 @@ static void load_input(void)
         exit(2);
     }
     while (fgets(line, sizeof(line), f)) {
-        char *field[6], *p = line;
+        char *field[7], *p = line;
         int n = 0;
 
         line[strcspn(line, "\n")] = '\0';
-        while (n < 6 && (field[n] = strsep(&p, "\t")))
+        while (n < 7 && (field[n] = strsep(&p, "\t")))
             n++;
-        if (n != 6)
+        if (n != 7)
             continue;
         if (n_input == cap) {
             cap = cap ? cap * 2 : 4096;
@@ -718,6 +733,7 @@ static void load_input(void)
         snprintf(v->response, sizeof(v->response), "%s", field[3]);
         snprintf(v->alg, sizeof(v->alg), "%s", field[4]);
         snprintf(v->realm, sizeof(v->realm), "%s", field[5]);
+        snprintf(v->user, sizeof(v->user), "%s", field[6]);
     }
     fclose(f);
     if (range_to < 0 || range_to > n_input)
@@ -738,9 +754,9 @@ static void save_output(long n)
         exit(1);
     }
     for (i = 0; i < n; i++)
-        fprintf(f, "%s\t%s\t%s\t%s\t%s\t%s\n", saved[i].opaque,
+        fprintf(f, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", saved[i].opaque,
                 saved[i].nonce, saved[i].cnonce, saved[i].response,
-                saved[i].alg, saved[i].realm);
+                saved[i].alg, saved[i].realm, saved[i].user);
     if (fclose(f)) {
         perror(save_file);
         exit(1);
@@ -785,7 +801,7 @@ static void usage(void)
             "         [--mode none|cached|contexts|probe|replay|replaycheck]\n"
             "         [--connections N] [--seconds S] [--count N] [--save FILE]\n"
             "         [--file FILE] [--range A:B] [--alg MD5|SHA-256]\n"
-            "         [--user NAME] [--password PW]\n");
+            "         [--user NAME] [--users N] [--password PW]\n");
     exit(2);
 }
 
@@ -806,6 +822,10 @@ static int own_option(const char *a, const char *v)
         want_alg = v;
     else if (!strcmp(a, "--user"))
         user = v;
+    else if (!strcmp(a, "--users")) {
+        if ((n_users = atol(v)) <= 0)
+            usage();
+    }
     else if (!strcmp(a, "--password"))
         password = v;
     else

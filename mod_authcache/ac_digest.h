@@ -123,6 +123,20 @@ apr_status_t ac_digest_response(ac_digest_alg_e alg, const char *ha1_hex,
                                  const char *method, const char *uri,
                                  const char *body_hash_hex, char *hex_out);
 
+/*
+ * ac_digest_response in two steps, for a caller that keeps H(A2) (a
+ * function of public values only) for the requests that repeat them:
+ * H(A2) as hex, then the response from it. Same errors; ha2_hex must be
+ * a hash of alg as hex.
+ */
+apr_status_t ac_digest_ha2(ac_digest_alg_e alg, const char *qop,
+                           const char *method, const char *uri,
+                           const char *body_hash_hex, char *hex_out);
+apr_status_t ac_digest_response_ha2(ac_digest_alg_e alg, const char *ha1_hex,
+                                     const char *nonce, const char *nc_hex8,
+                                     const char *cnonce, const char *qop,
+                                     const char *ha2_hex, char *hex_out);
+
 /* H(user ":" realm), what a client sends as username with userhash=true */
 apr_status_t ac_digest_userhash(ac_digest_alg_e alg, const char *user,
                                 const char *realm, char *hex_out);

@@ -522,13 +522,17 @@ apr_status_t ac_shmht_store(ac_shmht_t *t, const unsigned char *key,
     return APR_SUCCESS;
 }
 
-apr_status_t ac_shmht_retrieve(ac_shmht_t *t, const unsigned char *key,
+/*
+ * ac_shmht_retrieve, which also gives the entry's first chunk (*at) to a
+ * caller that goes on to change it.
+ */
+static apr_status_t read_entry(ac_shmht_t *t, const unsigned char *key,
                                apr_size_t klen, apr_time_t now,
-                               unsigned char *buf, apr_size_t *len)
+                               unsigned char *buf, apr_size_t *len,
+                               apr_uint32_t *at)
 {
     apr_uint32_t *link = NULL;
     apr_size_t vlen;
-    entry_t *e;
     cursor_t c;
 
     if (klen <= AC_SHMHT_KEY_MAX)
@@ -537,14 +541,14 @@ apr_status_t ac_shmht_retrieve(ac_shmht_t *t, const unsigned char *key,
         t->misses++;
         return APR_NOTFOUND;
     }
-    e = entry(t, *link);
-    vlen = LEN_V(e->lens);
+    *at = *link;
+    vlen = LEN_V(entry(t, *at)->lens);
     if (vlen > *len) {
         *len = vlen;
         t->misses++;
         return APR_ENOSPC;
     }
-    cursor_start(&c, t, *link);
+    cursor_start(&c, t, *at);
     if (!cursor_move(&c, klen, NULL, NULL, NULL)
         || !cursor_move(&c, vlen, buf, NULL, NULL)) {
         t->misses++;
@@ -552,6 +556,40 @@ apr_status_t ac_shmht_retrieve(ac_shmht_t *t, const unsigned char *key,
     }
     *len = vlen;
     t->hits++;
+    return APR_SUCCESS;
+}
+
+apr_status_t ac_shmht_retrieve(ac_shmht_t *t, const unsigned char *key,
+                               apr_size_t klen, apr_time_t now,
+                               unsigned char *buf, apr_size_t *len)
+{
+    apr_uint32_t i;
+
+    return read_entry(t, key, klen, now, buf, len, &i);
+}
+
+apr_status_t ac_shmht_update(ac_shmht_t *t, const unsigned char *key,
+                             apr_size_t klen, apr_time_t expiry,
+                             apr_time_t now, unsigned char *buf,
+                             apr_size_t cap, ac_shmht_update_fn *fn,
+                             void *baton)
+{
+    apr_size_t vlen = cap;
+    apr_uint32_t i;
+    apr_status_t rv;
+    cursor_t c;
+
+    if ((rv = read_entry(t, key, klen, now, buf, &vlen, &i)) != APR_SUCCESS
+        || (rv = fn(baton, buf, vlen)) != APR_SUCCESS)
+        return rv;
+    /* the same chunks: the cursor's walk cannot fail a second time */
+    cursor_start(&c, t, i);
+    cursor_move(&c, klen, NULL, NULL, NULL);
+    cursor_move(&c, vlen, NULL, buf, NULL);
+    entry(t, i)->expiry = expiry;
+    fifo_unlink(t, i);
+    fifo_append(t, i);
+    t->stores++;
     return APR_SUCCESS;
 }
 

@@ -98,6 +98,26 @@ apr_status_t ac_shmht_retrieve(ac_shmht_t *t, const unsigned char *key,
                                apr_size_t klen, apr_time_t now,
                                unsigned char *buf, apr_size_t *len);
 
+/*
+ * A read-change-write of the key's value in one lookup, where a caller
+ * would otherwise retrieve it and store it back: fn gets a copy of the
+ * value (len bytes, in buf of cap bytes) and changes it there, keeping
+ * its length. When fn returns APR_SUCCESS the new bytes are written where
+ * the old ones are, live while now < expiry, and the entry becomes the
+ * newest-written, as a store would leave it; otherwise the table is
+ * unchanged and fn's status returned. APR_NOTFOUND (fn not called) when
+ * the key is absent or has expired; APR_ENOSPC when the value is longer
+ * than cap.
+ */
+typedef apr_status_t ac_shmht_update_fn(void *baton, unsigned char *value,
+                                        apr_size_t len);
+
+apr_status_t ac_shmht_update(ac_shmht_t *t, const unsigned char *key,
+                             apr_size_t klen, apr_time_t expiry,
+                             apr_time_t now, unsigned char *buf,
+                             apr_size_t cap, ac_shmht_update_fn *fn,
+                             void *baton);
+
 /* Drops the key's entry; APR_NOTFOUND when there is none. */
 apr_status_t ac_shmht_remove(ac_shmht_t *t, const unsigned char *key,
                              apr_size_t klen);

@@ -322,11 +322,40 @@ static int digest_resolve(authcache_digest_req *q)
     return rv == APR_SUCCESS ? DIGEST_NEXT : HTTP_INTERNAL_SERVER_ERROR;
 }
 
+/* H(A2) of q, for qop=auth the connection's again where it repeats */
+static apr_status_t request_ha2(const authcache_digest_req *q, char *ha2)
+{
+    const ac_digest_req_t *d = &q->d;
+    authcache_digest_conn *k = q->k;
+    const char *method = q->first->method;
+    apr_status_t rv;
+
+    if (d->qop == AC_DIGEST_QOP_AUTH_INT)
+        return ac_digest_ha2(d->alg, d->qop_name, method, d->uri, q->bhash,
+                             ha2);
+    if (k->ha2_alg == (int)d->alg + 1 && !strcmp(k->ha2_method, method)
+        && !strcmp(k->ha2_uri, d->uri)) {
+        memcpy(ha2, k->ha2, sizeof(k->ha2));
+        return APR_SUCCESS;
+    }
+    rv = ac_digest_ha2(d->alg, d->qop_name, method, d->uri, NULL, ha2);
+    k->ha2_alg = 0;
+    if (rv == APR_SUCCESS && strlen(method) < sizeof(k->ha2_method)
+        && strlen(d->uri) < sizeof(k->ha2_uri)) {
+        strcpy(k->ha2_method, method);
+        strcpy(k->ha2_uri, d->uri);
+        memcpy(k->ha2, ha2, sizeof(k->ha2));
+        k->ha2_alg = (int)d->alg + 1;
+    }
+    return rv;
+}
+
 /* 1 when the response is right for q->ha1 (never the -sess one) */
 static int response_ok(const authcache_digest_req *q)
 {
     const ac_digest_req_t *d = &q->d;
     char sess_ha1[AUTHCACHE_DIGEST_HEX_MAX], expect[AUTHCACHE_DIGEST_HEX_MAX];
+    char ha2[AUTHCACHE_DIGEST_HEX_MAX];
     apr_status_t rv = APR_SUCCESS;
     int ok;
 
@@ -336,10 +365,10 @@ static int response_ok(const authcache_digest_req *q)
     else
         apr_cpystrn(sess_ha1, q->ha1, sizeof(sess_ha1));
     if (rv == APR_SUCCESS)
-        rv = ac_digest_response(d->alg, sess_ha1, d->nonce, d->nc_hex,
-                                d->cnonce, d->qop_name, q->first->method,
-                                d->uri, d->qop == AC_DIGEST_QOP_AUTH_INT
-                                        ? q->bhash : NULL, expect);
+        rv = request_ha2(q, ha2);
+    if (rv == APR_SUCCESS)
+        rv = ac_digest_response_ha2(d->alg, sess_ha1, d->nonce, d->nc_hex,
+                                    d->cnonce, d->qop_name, ha2, expect);
     ok = rv == APR_SUCCESS && authcache_digest_hex_same(expect, d->response);
     OPENSSL_cleanse(sess_ha1, sizeof(sess_ha1));
     return ok;

@@ -34,18 +34,25 @@
  * a connection that keeps sending the same opaque needs neither the store
  * nor AES-GCM to read it again; only its replay window is read and
  * written back per request, in the store, where every connection of the
- * client sees it.
+ * client sees it (in the module's own store in one lookup, in place).
  */
 typedef struct authcache_digest_conn {
     ac_mac_t *mac;
     unsigned char ctx_key[AC_DIGEST_KEY_LEN];
     apr_pool_t *pool;                   /* ctx's strings */
     char opaque[AC_DIGEST_OPAQUE_LEN + 1];  /* "": no context held */
+    unsigned char wkey[AC_DIGEST_STORE_KEY_LEN];   /* its window's key */
     ac_digest_ctx_t ctx;
     char nonce[AC_DIGEST_NONCE_LEN + 1];
     char nonce_opaque[AC_DIGEST_OPAQUE_LEN + 1];
     const char *nonce_realm;            /* in the connection's pool */
     apr_time_t nonce_time;
+    /* H(A2) of the last qop=auth request: a client repeats method and
+     * uri on a connection, and H(A2) is of nothing secret */
+    int ha2_alg;                        /* its ac_digest_alg_e + 1; 0 none */
+    char ha2_method[32];
+    char ha2_uri[224];
+    char ha2[AUTHCACHE_DIGEST_HEX_MAX];
 } authcache_digest_conn;
 
 /* One Digest request on its way through the phases. */

@@ -2,7 +2,8 @@
 /*
  * Digest records in the store (key layout in ac_digest_ctx.h): a sealed
  * context per opaque, written once at logon; its replay window, read,
- * changed and written back on every request under the store lock; and
+ * changed and written back on every request under the store lock (one
+ * update in place in the module's own store); and
  * per user a roster of the contexts they hold, so that one account cannot
  * push everyone else's contexts out of the store.
  */
@@ -49,14 +50,107 @@ apr_status_t authcache_digest_context_get(authcache_digest_req *q)
     if (k->ctx.expires <= q->now)
         return APR_NOTFOUND;
     apr_cpystrn(k->opaque, q->d.opaque, sizeof(k->opaque));
+    memcpy(k->wkey, key, sizeof(key));
+    k->wkey[AC_DIGEST_STORE_KEY_LEN - 1] = 'W';
     q->cached = &k->ctx;
     return APR_SUCCESS;
 }
 
+/* a MAC only where something besides this server can write the store */
+static ac_mac_t *window_mac(const authcache_digest_req *q)
+{
+    return authcache_store_is_private() ? NULL : q->k->mac;
+}
+
 /*
- * The replay window of q's opaque: nc accepted once and written back.
- * With a context the window exists from its logon on, so a missing one
+ * nc taken in the window w of q's opaque; a newer nonce starts its
+ * counts afresh, an older one would reopen its counts: *lost.
+ */
+static apr_status_t window_take(const authcache_digest_req *q,
+                                ac_digest_window_t *w, int *lost,
+                                const char **why)
+{
+    const ac_digest_req_t *d = &q->d;
+
+    if (strcmp(w->nonce, d->nonce)) {
+        if (ac_digest_nonce_time(d->nonce) < ac_digest_nonce_time(w->nonce)) {
+            *lost = 1;
+            *why = "a nonce older than the one in use";
+            return APR_EINVAL;
+        }
+        memset(&w->nc, 0, sizeof(w->nc));
+        apr_cpystrn(w->nonce, d->nonce, sizeof(w->nonce));
+    }
+    return ac_digest_nc_accept(&w->nc, d->nc, why);
+}
+
+/* A cached context's window on its way through authcache_store_update. */
+typedef struct {
+    const authcache_digest_req *q;
+    int called, lost;
+    const char *why;
+    apr_status_t rv;
+} window_change_rec;
+
+/* ac_shmht_update_fn: the stored window decoded, taken, encoded back */
+static apr_status_t window_change(void *baton, unsigned char *buf,
+                                  apr_size_t len)
+{
+    window_change_rec *b = baton;
+    ac_mac_t *wmac = window_mac(b->q);
+    ac_digest_window_t w;
+
+    b->called = 1;
+    if (ac_digest_window_decode(wmac, b->q->d.opaque, buf, len, &w, &b->why)
+        != APR_SUCCESS) {
+        b->lost = 1;
+        b->why = "lost from the store";
+        return b->rv = APR_EINVAL;
+    }
+    if ((b->rv = window_take(b->q, &w, &b->lost, &b->why)) == APR_SUCCESS)
+        b->rv = ac_digest_window_encode(wmac, b->q->d.opaque, &w, buf);
+    return b->rv;
+}
+
+/*
+ * A cached context's window, which exists from its logon on: nc taken
+ * in one store call (see authcache_store_update). A missing one
  * (evicted) means the counts seen are lost: *lost, nothing accepted.
+ */
+static apr_status_t window_advance(authcache_digest_req *q, int *lost,
+                                   const char **why)
+{
+    window_change_rec b = { q, 0, 0, NULL, APR_SUCCESS };
+    unsigned char buf[AC_DIGEST_WINDOW_LEN + 1];
+    apr_status_t rv;
+
+    rv = authcache_store_update(q->r, q->k->wkey, sizeof(q->k->wkey),
+                                q->cached->expires, buf, sizeof(buf),
+                                window_change, &b);
+    if (!b.called) {
+        if (rv != APR_NOTFOUND)
+            return APR_EGENERAL;            /* the lock */
+        *lost = 1;
+        *why = "lost from the store";
+        return APR_EINVAL;
+    }
+    if (b.rv != APR_SUCCESS) {
+        *lost = b.lost;
+        *why = b.why;
+        return b.rv;
+    }
+    if (rv != APR_SUCCESS) {
+        authcache_count(AUTHCACHE_C_store_errors);
+        *why = "the replay window could not be stored";
+        return APR_EGENERAL;
+    }
+    return APR_SUCCESS;
+}
+
+/*
+ * After a logon, under the store lock: the window of q's opaque (none
+ * yet, or one a replay of this first answer finds) takes nc and is
+ * written back.
  */
 static apr_status_t window_accept(authcache_digest_req *q, int *lost,
                                   const char **why)
@@ -65,43 +159,25 @@ static apr_status_t window_accept(authcache_digest_req *q, int *lost,
     unsigned char wkey[AC_DIGEST_STORE_KEY_LEN];
     unsigned char buf[AC_DIGEST_WINDOW_LEN + 1];
     unsigned int blen = sizeof(buf);
-    /* a MAC only where something besides this server can write the store */
-    ac_mac_t *wmac = authcache_store_is_private() ? NULL : q->k->mac;
-    apr_time_t expires = q->cached ? q->cached->expires : q->fresh.expires;
+    ac_mac_t *wmac = window_mac(q);
     ac_digest_window_t w;
     apr_status_t rv;
 
     if (ac_digest_store_key(d->opaque, 'W', wkey) != APR_SUCCESS)
         return APR_EINVAL;
     rv = authcache_store_get_raw(q->r, wkey, sizeof(wkey), buf, &blen);
-    if (rv == APR_SUCCESS
-        && ac_digest_window_decode(wmac, d->opaque, buf, blen, &w, why)
-           != APR_SUCCESS)
-        rv = APR_NOTFOUND;
-    if (rv != APR_SUCCESS) {
-        if (q->cached) {
-            *lost = 1;
-            *why = "lost from the store";
-            return APR_EINVAL;
-        }
+    if (rv != APR_SUCCESS
+        || ac_digest_window_decode(wmac, d->opaque, buf, blen, &w, why)
+           != APR_SUCCESS) {
         memset(&w, 0, sizeof(w));
         apr_cpystrn(w.nonce, d->nonce, sizeof(w.nonce));
     }
-    else if (strcmp(w.nonce, d->nonce)) {
-        /* only forward: an older nonce would reopen its counts */
-        if (ac_digest_nonce_time(d->nonce) < ac_digest_nonce_time(w.nonce)) {
-            *lost = 1;
-            *why = "a nonce older than the one in use";
-            return APR_EINVAL;
-        }
-        memset(&w.nc, 0, sizeof(w.nc));
-        apr_cpystrn(w.nonce, d->nonce, sizeof(w.nonce));
-    }
-    if ((rv = ac_digest_nc_accept(&w.nc, d->nc, why)) != APR_SUCCESS)
+    if ((rv = window_take(q, &w, lost, why)) != APR_SUCCESS)
         return rv;
     if ((rv = ac_digest_window_encode(wmac, d->opaque, &w, buf))
         == APR_SUCCESS)
-        rv = authcache_store_put_raw(q->r, wkey, sizeof(wkey), expires, buf,
+        rv = authcache_store_put_raw(q->r, wkey, sizeof(wkey),
+                                     q->fresh.expires, buf,
                                      AC_DIGEST_WINDOW_LEN);
     if (rv != APR_SUCCESS) {
         authcache_count(AUTHCACHE_C_store_errors);
@@ -192,33 +268,30 @@ static void context_put(authcache_digest_req *q,
 apr_status_t authcache_digest_commit(authcache_digest_req *q, int *lost,
                                      const char **why)
 {
+    unsigned char rkey[AC_DIGEST_STORE_KEY_LEN], opq[AC_DIGEST_STORE_KEY_LEN];
+    ac_digest_roster_t *ro;
     apr_status_t rv;
 
-    unsigned char rkey[AC_DIGEST_STORE_KEY_LEN], opq[AC_DIGEST_STORE_KEY_LEN];
-    ac_digest_roster_t *ro = NULL;
-
     *lost = 0;
-    if (!q->cached) {
-        ro = apr_palloc(q->r->pool, sizeof(*ro));
-        if (ac_digest_roster_key(q->k->mac, q->fresh.realm, q->fresh.user,
-                                 rkey) != APR_SUCCESS
-            || ac_digest_store_key(q->d.opaque, 'D', opq) != APR_SUCCESS)
-            return APR_EGENERAL;
-    }
+    if (q->cached)
+        return window_advance(q, lost, why);
+    ro = apr_palloc(q->r->pool, sizeof(*ro));
+    if (ac_digest_roster_key(q->k->mac, q->fresh.realm, q->fresh.user,
+                             rkey) != APR_SUCCESS
+        || ac_digest_store_key(q->d.opaque, 'D', opq) != APR_SUCCESS)
+        return APR_EGENERAL;
     if (authcache_store_lock(q->r) != APR_SUCCESS)
         return APR_EGENERAL;
-    if (ro) {
-        roster_get(q, rkey, ro);
-        if (ac_digest_roster_dropped(ro, opq, q->now)) {
-            /* a first answer to a context its user's roster dropped */
-            authcache_store_unlock(q->r);
-            *lost = 1;
-            *why = "its context was dropped (AuthCacheDigestMaxContexts)";
-            return APR_EINVAL;
-        }
+    roster_get(q, rkey, ro);
+    if (ac_digest_roster_dropped(ro, opq, q->now)) {
+        /* a first answer to a context its user's roster dropped */
+        authcache_store_unlock(q->r);
+        *lost = 1;
+        *why = "its context was dropped (AuthCacheDigestMaxContexts)";
+        return APR_EINVAL;
     }
     rv = window_accept(q, lost, why);
-    if (rv == APR_SUCCESS && ro)
+    if (rv == APR_SUCCESS)
         context_put(q, rkey, ro);
     authcache_store_unlock(q->r);
     return rv;

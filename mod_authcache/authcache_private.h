@@ -401,6 +401,19 @@ apr_status_t authcache_store_get_raw(request_rec *r, const unsigned char *key,
 apr_status_t authcache_store_put_raw(request_rec *r, const unsigned char *key,
                                      unsigned int klen, apr_time_t expires,
                                      unsigned char *buf, unsigned int len);
+/*
+ * A read-change-write of one raw record as one call, under the store
+ * lock: fn (see ac_shmht_update) changes the value in buf (cap bytes)
+ * and it is written back with expires. In the module's own "authcache"
+ * store that is one lookup, the value rewritten where it is; in other
+ * providers a get and a put. APR_NOTFOUND (fn not called) when there is
+ * no such record or it cannot be read; fn's status when it refused;
+ * otherwise the lock's or the write's.
+ */
+apr_status_t authcache_store_update(request_rec *r, const unsigned char *key,
+                                    unsigned int klen, apr_time_t expires,
+                                    unsigned char *buf, unsigned int cap,
+                                    ac_shmht_update_fn *fn, void *baton);
 /* A plain read of a raw record (no read-change-write). */
 apr_status_t authcache_store_read(request_rec *r, const unsigned char *key,
                                   unsigned int klen, unsigned char *buf,

@@ -397,6 +397,18 @@ apr_status_t authcache_shmht_stats(ap_socache_instance_t *ctx,
     return APR_SUCCESS;
 }
 
+apr_status_t authcache_shmht_update(ap_socache_instance_t *ctx,
+                                    const unsigned char *id,
+                                    unsigned int idlen, apr_time_t expiry,
+                                    unsigned char *buf, unsigned int cap,
+                                    ac_shmht_update_fn *fn, void *baton)
+{
+    if (!ctx->table)
+        return APR_NOTFOUND;
+    return ac_shmht_update(ctx->table, id, idlen, expiry, apr_time_now(), buf,
+                           cap, fn, baton);
+}
+
 typedef struct {
     ap_socache_instance_t *ctx;
     server_rec *s;

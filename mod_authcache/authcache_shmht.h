@@ -23,4 +23,12 @@ void authcache_shmht_register(apr_pool_t *p);
 apr_status_t authcache_shmht_stats(ap_socache_instance_t *ctx,
                                    ac_shmht_stats_t *st);
 
+/* ac_shmht_update on an instance of this provider; the caller holds the
+ * store's mutex. */
+apr_status_t authcache_shmht_update(ap_socache_instance_t *ctx,
+                                    const unsigned char *id,
+                                    unsigned int idlen, apr_time_t expiry,
+                                    unsigned char *buf, unsigned int cap,
+                                    ac_shmht_update_fn *fn, void *baton);
+
 #endif /* AUTHCACHE_SHMHT_H */

@@ -62,6 +62,7 @@ typedef struct {
 static apr_uint64_t *counters;            /* shared->counters */
 static int store_is_local;                /* no other host writes it */
 static int store_is_private;              /* only this httpd writes it */
+static int store_is_shmht;                /* the "authcache" provider */
 
 static const char *const counter_names[] = {
 #define AUTHCACHE_COUNTER_NAME(n, d) #n,
@@ -206,6 +207,43 @@ apr_status_t authcache_store_lock(request_rec *r)
 void authcache_store_unlock(request_rec *r)
 {
     mutex_unlock(r);
+}
+
+/* a get and a put under the lock the caller holds */
+static apr_status_t update_by_get_put(request_rec *r, const unsigned char *key,
+                                      unsigned int klen, apr_time_t expires,
+                                      unsigned char *buf, unsigned int cap,
+                                      ac_shmht_update_fn *fn, void *baton)
+{
+    unsigned int len = cap;
+    apr_status_t rv;
+
+    if (authcache_store_get_raw(r, key, klen, buf, &len) != APR_SUCCESS)
+        return APR_NOTFOUND;
+    if ((rv = fn(baton, buf, len)) != APR_SUCCESS)
+        return rv;
+    return authcache_store_put_raw(r, key, klen, expires, buf, len);
+}
+
+apr_status_t authcache_store_update(request_rec *r, const unsigned char *key,
+                                    unsigned int klen, apr_time_t expires,
+                                    unsigned char *buf, unsigned int cap,
+                                    ac_shmht_update_fn *fn, void *baton)
+{
+    apr_status_t rv;
+
+    if (!store_inst)
+        return APR_NOTFOUND;
+    if ((rv = mutex_lock(r)) != APR_SUCCESS)
+        return rv;
+    /* the own table: one lookup instead of two, no copy through a pool */
+    if (!store_is_shmht)
+        rv = update_by_get_put(r, key, klen, expires, buf, cap, fn, baton);
+    else if ((rv = authcache_shmht_update(store_inst, key, klen, expires, buf,
+                                          cap, fn, baton)) == APR_ENOSPC)
+        rv = APR_NOTFOUND;        /* a longer record: not one to read */
+    mutex_unlock(r);
+    return rv;
 }
 
 apr_status_t authcache_store_get_raw(request_rec *r, const unsigned char *key,
@@ -366,6 +404,7 @@ static int store_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
     counters = NULL;
     store_is_local = 0;
     store_is_private = 0;
+    store_is_shmht = 0;
     return ap_mutex_register(pconf, AUTHCACHE_MUTEX_TYPE, NULL,
                              APR_LOCK_DEFAULT, 0);
 }
@@ -553,8 +592,9 @@ static int store_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                      || !strcmp(store_provider->name, "dbm");
     /* shared memory made before the fork: a dbm file, by contrast, can be
      * written by anything running as httpd's user (CGI scripts) */
+    store_is_shmht = !strcmp(store_provider->name, "authcache");
     store_is_private = !strcmp(store_provider->name, "shmcb")
-                       || !strcmp(store_provider->name, "authcache");
+                       || store_is_shmht;
 
     store_locks_calls = (store_provider->flags & AP_SOCACHE_FLAG_NOTMPSAFE)
                         != 0;

@@ -4,6 +4,7 @@ static (no auth: the baseline), mod_authn_file over a bcrypt (cost 10)
 htpasswd file, mod_authn_socache in front of it, and mod_authcache in front
 of it (hits). wrk runs them interleaved per round."""
 import base64
+import contextlib
 import time
 
 from core import PASSWORD, USER, Httpd, Runs, location, run
@@ -28,22 +29,28 @@ def run_bench(h):
                     for s, _, d in SCENARIOS[1:])
     mods = "authn_core authn_file authn_socache authz_core authz_user auth_basic socache_shmcb"
     auth = "Authorization: Basic " + base64.b64encode(("%s:%s" % (USER, PASSWORD)).encode()).decode()
-    runs = Runs()
-    with Httpd(h, mods.split(), body, [s for s, _, _ in SCENARIOS]) as srv:
-        pw = srv.write("users.htpasswd", "")
-        run(["htpasswd", "-B", "-C", "10", "-bc", pw, USER, PASSWORD])
-        srv.start()
-        # warm-up: fills both caches, and auth is really enforced
-        for s, _, _ in SCENARIOS[1:]:
-            srv.expect("/%s/small.txt" % s, 401)
-            srv.expect("/%s/small.txt" % s, 200, "-u", "%s:%s" % (USER, PASSWORD))
+    runs, srvs = Runs(), {}
+    # an httpd per build (--before): the same config, its own mod_authcache
+    with contextlib.ExitStack() as stack:
+        for b in h.builds:
+            srv = srvs[b] = stack.enter_context(Httpd(h, mods.split(), body, [s for s, _, _ in SCENARIOS], build=b))
+            pw = srv.write("users.htpasswd", "")
+            run(["htpasswd", "-B", "-C", "10", "-bc", pw, USER, PASSWORD])
+            srv.start()
+            # warm-up: fills both caches, and auth is really enforced
+            for s, _, _ in SCENARIOS[1:] if b == "after" else SCENARIOS[1:2]:
+                srv.expect("/%s/small.txt" % s, 401)
+                srv.expect("/%s/small.txt" % s, 200, "-u", "%s:%s" % (USER, PASSWORD))
+        srv = srvs["after"]
         c0 = srv.counters()
         for r in range(rounds):
             for s, _, _ in SCENARIOS:
                 # a bcrypt reply takes a core some 60 ms, 8 are in flight:
                 # a 1 s run may end before the first one
                 t = secs if s in ("static", "authcache") else max(secs, 3)
-                runs.add(s, r, srv.measure(lambda: h.wrk(srv.url("/%s/small.txt" % s), t, ["-H", auth])))
+                for sid, b in h.tagged(s) if s == "authcache" else [(s, "after")]:
+                    runs.add(sid, r, srvs[b].measure(lambda: h.wrk(srvs[b].url("/%s/small.txt" % s), t,
+                                                                   ["-H", auth])))
                 if s in ("file", "socache"):
                     time.sleep(2)
         c1 = srv.counters()
@@ -53,7 +60,8 @@ def run_bench(h):
         "+%d for %d requests completed by wrk" % (calls, hits, runs.total("authcache", "requests")),
         "- mod_authn_socache caches the hash the file gave it, so each of its hits still runs bcrypt: file and "
         "socache are expected to be equally slow"]
-    return dict(rows=[runs.row("basic", s, label, "static", "wrk") for s, label, _ in SCENARIOS], details=details,
-                targets={"basic_hit_vs_static": runs.target("authcache", "static", "backend_calls in the hit runs: %d"
-                                                            % calls)},
+    return dict(rows=[runs.row("basic", sid, label, "static", "wrk") for s, label, _ in SCENARIOS
+                      for sid, _ in (h.tagged(s) if s == "authcache" else [(s, "after")])], details=details,
+                targets=runs.targets(h, {"basic_hit_vs_static": ("authcache", "static",
+                                                                 "backend_calls in the hit runs: %d" % calls)}),
                 data=dict(backend_calls=calls, basic_hits=hits))

@@ -34,11 +34,12 @@ def say(*parts):
     print(*parts, flush=True)
 
 
-def run(cmd, timeout=120, env=None, check=True, cwd=None):
-    """cmd's CompletedProcess (text); a failure or a timeout is a BenchError"""
+def run(cmd, timeout=120, env=None, check=True, cwd=None, input_bytes=None):
+    """cmd's CompletedProcess (text, unless input_bytes are given); a
+    failure or a timeout is a BenchError"""
     try:
-        r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=cwd,
-                           env=dict(os.environ, **(env or {})))
+        r = subprocess.run(cmd, capture_output=True, text=input_bytes is None, timeout=timeout, cwd=cwd,
+                           input=input_bytes, env=dict(os.environ, **(env or {})))
     except subprocess.TimeoutExpired:
         raise BenchError("%s did not finish in %d s" % (cmd[0], timeout))
     except OSError as e:   # not there, not executable
@@ -87,10 +88,28 @@ def result_line(out, cmd=("client",)):
     return r
 
 
+def build_at(rev, into):
+    """mod_authcache.so built from git REV in a copy of that tree (git
+    archive), configured as this tree is: the module of --before"""
+    src = os.path.join(into, "src")
+    os.makedirs(src)
+    archive = subprocess.run(["git", "-C", ROOT, "archive", rev], capture_output=True)
+    if archive.returncode:
+        raise BenchError("git archive %s: %s" % (rev, archive.stderr.decode(errors="replace")))
+    run(["tar", "-x", "-C", src], input_bytes=archive.stdout)
+    conf = run(["./config.status", "--config"], cwd=ROOT).stdout.strip() if os.path.exists(
+        os.path.join(ROOT, "config.status")) else ""
+    run(["bash", "-c", "autoconf && eval ./configure -q %s && make -s" % conf], 600, cwd=src)
+    return os.path.join(src, "mod_authcache/.libs/mod_authcache.so")
+
+
 class Harness:
     """The run's options, where httpd and its modules are, the load clients,
     and the pinning: httpd on CPU 0 and the clients on CPU 1, so that on a
-    small machine the two do not trade places on one core."""
+    small machine the two do not trade places on one core. builds: the
+    mod_authcache.so of each build measured, "after" (this tree) and with
+    --before REV "before" (REV's): each bench runs its mod_authcache
+    scenarios with every build, interleaved per round, on an httpd each."""
 
     def __init__(self, args):
         self.args = args
@@ -103,6 +122,15 @@ class Harness:
         pin = (os.cpu_count() or 1) >= 2 and shutil.which("taskset")
         self.pin_httpd, self.pin_client = (["taskset", "-c", "0"], ["taskset", "-c", "1"]) if pin else ([], [])
         self.bin = tempfile.mkdtemp(prefix="authcache-bench-bin-")
+        self.builds = dict(after=self.so)
+        if getattr(args, "before", None):
+            say("building mod_authcache at %s ..." % args.before)
+            self.builds = dict(before=build_at(args.before, tempfile.mkdtemp(dir=self.bin)), after=self.so)
+
+    def tagged(self, sid):
+        """(scenario id, build) for each build: "sid@before", then "sid";
+        ids without a tag are this tree's"""
+        return [(sid + ("" if b == "after" else "@" + b), b) for b in self.builds]
 
     def sizes(self, seconds, rounds):
         """seconds per run and rounds: --smoke, else the options, else the bench's own"""
@@ -146,14 +174,14 @@ class Httpd(contextlib.AbstractContextManager):
     the modules, the locations (body, which may use $tmp) and the process
     counts filled in; each of dirs gets a 512-byte small.txt."""
 
-    def __init__(self, h, modules, body, dirs, so=(), keepalive=5, idle=0):
+    def __init__(self, h, modules, body, dirs, so=(), keepalive=5, idle=0, build="after"):
         with socket.socket() as s:   # a free port
             s.bind(("127.0.0.1", 0))
             self.h, self.env, self.port, self.pid = h, {}, s.getsockname()[1], None
         self.tmp = tempfile.mkdtemp(prefix="authcache-bench-")
         os.chmod(self.tmp, 0o755)   # as root httpd drops to www-data, which must read it
         loads = ["LoadModule %s_module %s/mod_%s.so" % (m, h.moddir, m) for m in ["mpm_" + h.args.mpm] + modules]
-        loads += ["LoadModule %s %s" % (n, p) for n, p in (*so, ("authcache_module", h.so))]
+        loads += ["LoadModule %s %s" % (n, p) for n, p in (*so, ("authcache_module", h.builds[build]))]
         # event parks idle connections; worker needs a thread each, prefork a process
         servers = (idle + 63) // 64 + 1 if idle and h.args.mpm == "worker" else 2
         v = dict(tmp=self.tmp, port=self.port, keepalive=keepalive, servers=servers, threads=servers * 64,
@@ -294,9 +322,18 @@ class Runs:
         return statistics.median(self.ratios(a, b, key))
 
     def row(self, bench, sid, label, base, client):
+        build = sid.split("@")[1] if "@" in sid else "after"
         return dict(bench=bench, id=sid, label=label, client=client, ratio_to=base, ratio=self.ratio(sid, base),
+                    build=build,
                     cpu_ratio=self.ratio(sid, base, "cpu_us"),
                     **{k: self.med(sid, k) for k in ("rps", "p50_us", "p99_us", "cpu_us")})
+
+    def targets(self, h, pairs):
+        """{tid: target} for pairs {tid: (a, b, detail)}: a, the mod_authcache
+        scenario, against its reference b, and as "tid@before" a's run with
+        the --before build"""
+        return {tid + sid[len(a):]: self.target(sid, b, detail)
+                for tid, (a, b, detail) in pairs.items() for sid, _ in h.tagged(a)}
 
     def target(self, a, b, detail=""):
         """a against its reference b, in req/s and httpd CPU"""

@@ -4,6 +4,7 @@ Clients: ntlm-load (libcurl's NTLM, which the peer refuses) and
 gss-ntlm-load (NTLM from gss-ntlmssp through GSSAPI, which both accept):
 the handshake target compares the servers under that one client, so its
 cost cancels out. Then memory per idle keep-alive connection."""
+import contextlib
 import os
 import re
 import subprocess
@@ -35,9 +36,9 @@ def scenario(spec):
     return sid, cli, loc, mode, g + "static", WHO[loc] + " " + WHAT[mode]
 
 
-def server(h, idle):
+def server(h, idle, build="after"):
     srv = Httpd(h, ["authn_core", "authz_core", "authz_user", "socache_shmcb", "auth_gssapi"], BODY,
-                ["static", "ntlm", "ntlm-nocache", "gss"], keepalive=300, idle=idle)
+                ["static", "ntlm", "ntlm-nocache", "gss"], keepalive=300, idle=idle, build=build)
     users = srv.write("ntlm-users", "")
     run([os.path.join(ROOT, "tools/htntlm"), "-c", "-b", users, DOMAIN, USER, PASSWORD])
     os.chmod(users, 0o644)
@@ -47,14 +48,14 @@ def server(h, idle):
     return srv.start()
 
 
-def memory(h, gss, mode, loc, idle, warm, transfers=1):
+def memory(h, gss, mode, loc, idle, warm, transfers=1, build="after"):
     """kB of RSS and PSS per idle connection of one kind, on a fresh httpd (a
     used one hands the memory of closed connections to new ones), each
     connection idle after that many transfers (the first one logs on). A
     short warm-up of that kind first puts what a process sets up once
     (HMAC-MD5, the gss-ntlmssp plugin, thread stacks) in the baseline; at
     the end the client counts the connections the server still holds open."""
-    with server(h, idle) as srv:
+    with server(h, idle, build) as srv:
         url = srv.url("/%s/small.txt" % loc)
         h.load(gss, url, mode, 60, srv.env, connections=warm, seconds=1)
         time.sleep(1)
@@ -90,7 +91,10 @@ def run_bench(h):
     conns, idle, warm = (2, 20, 2) if h.args.smoke else (8, 500, 8)
     clients = dict(curl=h.cc("ntlm-load.c", "-pthread", "-lcurl"), gss=h.cc("gss-ntlm-load.c", "-lgssapi_krb5"))
     scenarios, note, runs = [scenario(r) for r in RUNS], "", Runs()
-    with server(h, idle) as srv:
+    with contextlib.ExitStack() as stack:
+        # mod_authcache's runs with each build (--before), on an httpd each
+        srvs = {b: stack.enter_context(server(h, idle, b)) for b in h.builds}
+        srv = srvs["after"]
         # auth is enforced everywhere, curl's NTLM works, and a short cached
         # run loads gss-ntlmssp into the children
         for loc in ("ntlm", "ntlm-nocache", "gss"):
@@ -112,18 +116,21 @@ def run_bench(h):
                         why.group(1) if why else "exit status"))
             say("peer keep-alive re-handshake: not measured")
         for r in range(rounds):
-            for s, cli, loc, mode, _, _ in scenarios:
-                runs.add(s, r, srv.measure(lambda: h.load(clients[cli], srv.url("/%s/small.txt" % loc), mode,
-                                                          secs + 45, srv.env, connections=conns, seconds=secs),
-                                           COUNTERS))
-    mem = {k: memory(h, clients["gss"], mode, loc, idle, warm) for k, mode, loc in (
-        ("plain", "none", "static"), ("authcache", "cached", "ntlm"), ("gssapi", "cached", "gss"))}
+            for s0, cli, loc, mode, _, _ in scenarios:
+                for s, b in h.tagged(s0) if loc.startswith("ntlm") else [(s0, "after")]:
+                    runs.add(s, r, srvs[b].measure(lambda: h.load(
+                        clients[cli], srvs[b].url("/%s/small.txt" % loc), mode, secs + 45, srvs[b].env,
+                        connections=conns, seconds=secs), COUNTERS))
+    mem = {k: memory(h, clients["gss"], mode, loc, idle, warm, build=b) for k, mode, loc, b in (
+        ("plain", "none", "static", "after"), ("gssapi", "cached", "gss", "after"),
+        *(("authcache" + t[len("x"):], "cached", "ntlm", b) for t, b in h.tagged("x")))}
     ac, gss = ([a - b for a, b in zip(mem[k], mem["plain"])] for k in ("authcache", "gssapi"))
     # idle after a further request from the credential: what a connection
     # keeps once the logon's request is behind it
     mem.update({k: memory(h, clients["gss"], mode, loc, idle, warm, 2) for k, mode, loc in (
         ("plain-2", "none", "static"), ("authcache-2", "cached", "ntlm"))})
     ac2 = [a - b for a, b in zip(mem["authcache-2"], mem["plain-2"])]
+    ac_before = [a - b for a, b in zip(mem["authcache@before"], mem["plain"])] if "authcache@before" in mem else None
     t = runs.total
     one = all(t(s, "ntlm_logons") == t(s, "conns") for s in ("ac-cached", "g-ac-cached"))
     details = [
@@ -154,17 +161,24 @@ def run_bench(h):
     ]
     if note:
         details.append("- mod_auth_gssapi, handshake per request on a keep-alive connection: not measured: " + note)
+    if ac_before:
+        details.append("- memory per cached connection with the --before build: **%.2f kB** (PSS %.2f kB), this "
+                       "tree's %.2f kB" % (ac_before[0], ac_before[1], ac[0]))
     return dict(rows=[runs.row("ntlm", s, label, base, "libcurl" if cli == "curl" else cli)
-                      for s, cli, _, _, base, label in scenarios], details=details,
+                      for s0, cli, loc, _, base, label in scenarios
+                      for s, _ in (h.tagged(s0) if loc.startswith("ntlm") else [(s0, "after")])], details=details,
                 notes=["NTLM: mod_auth_gssapi's keep-alive re-handshake is not measured (see details)"] if note else [],
-                targets={"ntlm_cached_vs_static": runs.target("ac-cached", "static", "client libcurl"),
-                         "ntlm_handshake_vs_gssapi": runs.target("g-ac-handshake", "g-peer-handshake", (
-                             "same gss client for both; libcurl against mod_authcache vs gss against the peer: "
-                             "%.2fx") % runs.ratio("ac-handshake", "g-peer-handshake"))},
-                memory={"ntlm_connection": (round(ac[0], 2), (
+                targets=runs.targets(h, {
+                    "ntlm_cached_vs_static": ("ac-cached", "static", "client libcurl"),
+                    "ntlm_handshake_vs_gssapi": ("g-ac-handshake", "g-peer-handshake", (
+                        "same gss client for both; libcurl against mod_authcache vs gss against the peer: "
+                        "%.2fx") % runs.ratio("ac-handshake", "g-peer-handshake"))}),
+                memory=dict({"ntlm_connection": (round(ac[0], 2), (
                     "RSS of an idle authenticated keep-alive connection over a plain one (%d idle connections; "
                     "below zero: it keeps fewer freed blocks than a plain one; idle after a second request: "
                     "%.2f kB; mod_auth_gssapi: %.2f kB)") % (idle, ac2[0], gss[0]))},
+                    **({"ntlm_connection@before": (round(ac_before[0], 2), "the same with the --before build")}
+                       if ac_before else {})),
                 data=dict(memory_kb_per_connection=mem, peer_keepalive_rehandshake=note or "measured",
                           totals={s[0]: {k: t(s[0], k) for k in ("requests", "conns", "handshakes") + COUNTERS}
                                   for s in scenarios}))

@@ -36,9 +36,13 @@ def missing(status, *benches):
     return "no figures" if any(status.get(b, {}).get("status") == "failed" for b in benches) else "not run"
 
 
-def extra_vs_basic(results):
+def extra_vs_basic(results, tag=""):
+    """tag: "@before" for the --before build's rows"""
     cpu = {(r["bench"], r["id"]): r["cpu_us"] for b in ("basic", "digest") for r in results[b]["rows"]}
-    d, b = cpu["digest", "ac-cached"] - cpu["digest", "static"], cpu["basic", "authcache"] - cpu["basic", "static"]
+    if ("digest", "ac-cached" + tag) not in cpu:
+        return None
+    d = cpu["digest", "ac-cached" + tag] - cpu["digest", "static"]
+    b = cpu["basic", "authcache" + tag] - cpu["basic", "static"]
     return dict(rps_ratio=None, cpu=(d, b), cpu_ratio=d / b if b > 0 else float("inf"),
                 detail="extra httpd CPU per request over static: Digest %+.1fus, Basic hit %+.1fus" % (d, b))
 
@@ -52,6 +56,11 @@ def targets(results, status):
             t.update(extra_vs_basic(results) if " " in need else results[need]["targets"][tid])
             t["value"] = t.pop("cpu_ratio")
             t["verdict"] = "PASS" if t["value"] <= limit else "MISS"
+            # the --before build's figure, where the run had one
+            tb = extra_vs_basic(results, "@before") if " " in need else results[need]["targets"].get(tid + "@before")
+            if tb:
+                t["before"] = dict(value=tb["cpu_ratio"], cpu=tb["cpu"], rps_ratio=tb["rps_ratio"],
+                                   verdict="PASS" if tb["cpu_ratio"] <= limit else "MISS")
         else:
             t["verdict"] = missing(status, *need.split())
         out.append(t)
@@ -78,12 +87,25 @@ def markdown(info, m, status, results, tgts, memory, problems):
          "user+system time of all httpd processes over the measured interval (from /proc) divided by the requests "
          "completed" % ("--smoke" if info["smoke"] else "--seconds %s --rounds %s" % (
              info["seconds"] or "default", info["rounds"] or "default")),
-         "", "## Targets", "",
-         "| target | req/s ratio | httpd CPU/req: this / reference | CPU ratio | goal | verdict |",
-         "| --- | ---: | ---: | ---: | ---: | --- |"]
-    w += ["| %s | %s | %s | %s | CPU ≤ %sx | %s |" % (
-        t["label"], num(t["rps_ratio"], "%.3fx"), num(t["cpu"], "%.1f / %.1f us"), num(t["value"], "%.3fx"),
-        t["target"], re.sub("^(PASS|MISS)$", r"**\1**", t["verdict"])) for t in tgts]
+         "", "## Targets", ""]
+    bold = lambda v: re.sub("^(PASS|MISS)$", r"**\1**", v)
+    if info.get("before"):
+        w += ["Before = mod_authcache built at `%s`, after = this tree, measured in the same run (an httpd each, "
+              "their runs interleaved per round, the references shared)." % info["before"], "",
+              "| target | before: req/s ratio | before: CPU/req | before: CPU ratio | after: req/s ratio "
+              "| after: CPU/req | after: CPU ratio | goal | before | after |",
+              "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |"]
+        w += ["| %s | %s | %s | %s | %s | %s | %s | CPU ≤ %sx | %s | %s |" % (
+            t["label"], num(t.get("before", {}).get("rps_ratio"), "%.3fx"),
+            num(t.get("before", {}).get("cpu"), "%.1f / %.1f us"), num(t.get("before", {}).get("value"), "%.3fx"),
+            num(t["rps_ratio"], "%.3fx"), num(t["cpu"], "%.1f / %.1f us"), num(t["value"], "%.3fx"), t["target"],
+            bold(t.get("before", {}).get("verdict", "-")), bold(t["verdict"])) for t in tgts]
+    else:
+        w += ["| target | req/s ratio | httpd CPU/req: this / reference | CPU ratio | goal | verdict |",
+              "| --- | ---: | ---: | ---: | ---: | --- |"]
+        w += ["| %s | %s | %s | %s | CPU ≤ %sx | %s |" % (
+            t["label"], num(t["rps_ratio"], "%.3fx"), num(t["cpu"], "%.1f / %.1f us"), num(t["value"], "%.3fx"),
+            t["target"], bold(t["verdict"])) for t in tgts]
     w += [""] + ["- %s: %s" % (t["label"], "; ".join(x for x in (t["detail"], t.get("per_round") and
                                                                  "CPU ratio per round: " + t["per_round"]) if x))
                  for t in tgts if t["detail"] or t.get("per_round")]
@@ -95,7 +117,8 @@ def markdown(info, m, status, results, tgts, memory, problems):
         if name not in results:
             w.append("| %s | *%s* | | | | | | | | |" % (NAMES[name], missing(status, name)))
         w += ["| %s | %s | %s | %.0f | %s | %s | %.3f | %.1fus | %.3f | %s |" % (
-            NAMES[name], r["label"], r["client"], r["rps"], fmt_us(r["p50_us"]), fmt_us(r["p99_us"]), r["ratio"],
+            NAMES[name], r["label"] + (" **(%s)**" % r["build"] if r.get("build", "after") != "after" else ""),
+            r["client"], r["rps"], fmt_us(r["p50_us"]), fmt_us(r["p99_us"]), r["ratio"],
             r["cpu_us"], r["cpu_ratio"], "static (gss client)" if r["ratio_to"] == "g-static" else r["ratio_to"])
             for r in results.get(name, {}).get("rows", [])]
     if "scale" in results:
@@ -157,12 +180,16 @@ def write(h, outdir, results, status, problems, t_start, load_start):
              wrk=run(["dpkg-query", "-W", "-f=${Version}", "wrk"], check=False).stdout,
              pinning="httpd on CPU 0, load client on CPU 1 (taskset)" if h.pin_httpd else "unpinned")
     info = dict(smoke=a.smoke, seconds=a.seconds, rounds=a.rounds, args=a.argline, wall_seconds=time.time() - t_start,
+                before=getattr(a, "before", None),
                 date=time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()))
     tgts = targets(results, status)
     memory = []
     for mid, b, what, unit in MEMORY:
         value, detail = results[b]["memory"][mid] if b in results else (None, missing(status, b))
         memory.append(dict(id=mid, what=what, value=value, unit=unit, detail=detail))
+        if b in results and mid + "@before" in results[b]["memory"]:
+            value, detail = results[b]["memory"][mid + "@before"]
+            memory.append(dict(id=mid + "@before", what=what + " (before)", value=value, unit=unit, detail=detail))
     doc = dict(date=info["date"], machine=m, run=info, benches=status, targets=tgts, memory=memory, problems=problems,
                scenarios=[r for res in results.values() for r in res["rows"]],
                details={n: res["data"] for n, res in results.items()})

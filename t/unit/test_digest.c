@@ -181,6 +181,20 @@ static void test_rfc_examples(void)
         is_str(out, mufasa[i].want, "RFC 7616 3.9.1 %s response",
                mufasa[i].name);
     }
+    out[0] = '\0';
+    ok(ac_digest_ha2(AC_DIGEST_SHA256, "auth", "GET", "/dir/index.html", NULL,
+                     ha2) == APR_SUCCESS
+       && ac_digest_response_ha2(AC_DIGEST_SHA256, ha1, MUFASA_NONCE,
+                                 "00000001", MUFASA_CNONCE, "auth", ha2, out)
+          == APR_SUCCESS, "H(A2), then the response from it");
+    is_str(out, MUFASA_SHA256, "the same 3.9.1 SHA-256 response in two steps");
+    ok(ac_digest_ha2(AC_DIGEST_SHA256, "auth-int", "GET", "/", NULL, ha2)
+       == APR_EINVAL && ac_digest_ha2(AC_DIGEST_SHA256, NULL, "GET", "/",
+                                      NULL, ha2) == APR_EINVAL,
+       "H(A2): auth-int without a body hash, and no qop, refused");
+    ok(ac_digest_response_ha2(AC_DIGEST_SHA256, ha1, MUFASA_NONCE, "00000001",
+                              MUFASA_CNONCE, "auth", "xyz", out) == APR_EINVAL,
+       "a response from an H(A2) that is no hash: refused");
 
     /* the whole server path: parse, check, recompute, compare */
     h = MUFASA_HEADER("SHA-256", MUFASA_SHA256);

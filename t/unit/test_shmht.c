@@ -435,6 +435,76 @@ static void test_eviction(void)
     free(mem);
 }
 
+/* ac_shmht_update_fn: flips the case of every byte; refuses "no" */
+static apr_status_t flip(void *baton, unsigned char *value, apr_size_t len)
+{
+    apr_size_t i;
+
+    ++*(int *)baton;
+    if (len == 2 && !memcmp(value, "no", 2))
+        return APR_EINVAL;
+    for (i = 0; i < len; i++)
+        value[i] ^= 0x20;
+    return APR_SUCCESS;
+}
+
+static apr_status_t update(ac_shmht_t *t, unsigned n, apr_time_t expiry,
+                           apr_time_t now, apr_size_t cap, int *calls)
+{
+    unsigned char k[64], buf[256];
+
+    key_n(k, 17, n);
+    return ac_shmht_update(t, k, 17, expiry, now, buf, cap, flip, calls);
+}
+
+static void test_update(void)
+{
+    char v[61];
+    ac_shmht_stats_t st;
+    ac_shmht_t *t;
+    void *mem;
+    unsigned n, nchunks;
+    int calls = 0;
+
+    t = table(&mem, 4096, 16);
+    nchunks = stats(t).nchunks;
+    /* a 17-byte key and a 61-byte value, a Digest window's: 2 chunks */
+    memset(v, 'a', sizeof(v));
+    put(t, 1, 17, v, sizeof(v), 1000, 0);
+    put(t, 2, 17, "no", 2, 1000, 0);
+    st = stats(t);
+    ok(update(t, 1, 2000, 10, 256, &calls) == APR_SUCCESS && calls == 1,
+       "update: fn called once, APR_SUCCESS");
+    memset(v, 'A', sizeof(v));
+    ok(holds(t, 1, 17, v, sizeof(v), 10)
+       && stats(t).chunks_used == st.chunks_used
+       && stats(t).stores == st.stores + 1,
+       "the value changed across both chunks, in place, counted a store");
+    ok(holds(t, 1, 17, v, sizeof(v), 1500),
+       "the new expiry holds (live at 1500, past the old 1000)");
+    ok(update(t, 2, 2000, 10, 256, &calls) == APR_EINVAL && calls == 2
+       && holds(t, 2, 17, "no", 2, 10) && !holds(t, 2, 17, "no", 2, 1500),
+       "fn's refusal is returned, value and expiry unchanged");
+    ok(update(t, 3, 2000, 10, 256, &calls) == APR_NOTFOUND && calls == 2,
+       "an absent key: APR_NOTFOUND, fn not called");
+    ok(update(t, 1, 2000, 10, 60, &calls) == APR_ENOSPC && calls == 2
+       && holds(t, 1, 17, v, sizeof(v), 10),
+       "a value longer than the buffer: APR_ENOSPC, fn not called");
+    ok(update(t, 2, 2000, 1000, 256, &calls) == APR_NOTFOUND && calls == 2,
+       "an expired entry: APR_NOTFOUND, fn not called");
+
+    /* updated, 1 is the newest: filling the table evicts others first */
+    free(mem);
+    t = table(&mem, 4096, 16);
+    for (n = 0; n < nchunks / 2; n++)
+        put(t, n, 17, v, sizeof(v), 1000, 0);
+    update(t, 0, 1000, 10, 256, &calls);
+    put(t, 500, 17, v, sizeof(v), 1000, 10);
+    ok(!absent(t, 0, 17, 10) && absent(t, 1, 17, 10),
+       "an updated entry is the newest-written: 1 was evicted, not 0");
+    free(mem);
+}
+
 static void test_iterate(apr_pool_t *p)
 {
     walk_rec w;
@@ -585,6 +655,7 @@ int main(void)
     test_basic_ops();
     test_collisions();
     test_eviction();
+    test_update();
     test_iterate(p);
     test_relocation();
     test_many();
