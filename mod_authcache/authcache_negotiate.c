@@ -67,21 +67,21 @@ typedef struct negotiate_conn {
                                 * ends */
 } negotiate_conn;
 
-static void neg_delete_ctx(negotiate_conn *nc)
+static void neg_delete_ctx(negotiate_conn *conn)
 {
     OM_uint32 minor;
 
-    if (nc->ctx != GSS_C_NO_CONTEXT)
-        gss_delete_sec_context(&minor, &nc->ctx, GSS_C_NO_BUFFER);
-    nc->ctx = GSS_C_NO_CONTEXT;
-    free(nc->ctx_scope);
-    nc->ctx_scope = NULL;
+    if (conn->ctx != GSS_C_NO_CONTEXT)
+        gss_delete_sec_context(&minor, &conn->ctx, GSS_C_NO_BUFFER);
+    conn->ctx = GSS_C_NO_CONTEXT;
+    free(conn->ctx_scope);
+    conn->ctx_scope = NULL;
 }
 
-static void neg_forget(negotiate_conn *nc)
+static void neg_forget(negotiate_conn *conn)
 {
-    neg_delete_ctx(nc);
-    authcache_conncred_free(&nc->cred);
+    neg_delete_ctx(conn);
+    authcache_conncred_free(&conn->cred);
 }
 
 static apr_status_t neg_conn_cleanup(void *data)
@@ -403,7 +403,7 @@ static int neg_groups(request_rec *r, const authcache_dir_config_rec *conf,
 }
 
 /* What GSSAPI established: checked, named, cached; the response. */
-static int neg_established(request_rec *r, negotiate_conn *nc,
+static int neg_established(request_rec *r, negotiate_conn *conn,
                            const authcache_dir_config_rec *conf,
                            const char *header, gss_name_t src,
                            gss_OID mech, OM_uint32 flags, OM_uint32 lifetime,
@@ -461,9 +461,9 @@ static int neg_established(request_rec *r, negotiate_conn *nc,
         id.realm = realm;
         id.principal = principal;
         id.groups = groups;
-        neg_forget(nc);
+        neg_forget(conn);
         /* NULL when out of memory: nothing cached, a new ticket next */
-        nc->cred = authcache_conncred_make(&id, NULL, authcache_scope(r));
+        conn->cred = authcache_conncred_make(&id, NULL, authcache_scope(r));
         authcache_conncred_trim(r);
     }
     if (out->length) {
@@ -502,7 +502,7 @@ static const char *neg_acceptor(request_rec *r, gss_ctx_id_t ctx)
 }
 
 /* A token: accepted by GSSAPI (Kerberos only), or refused. */
-static int neg_accept(request_rec *r, negotiate_conn *nc,
+static int neg_accept(request_rec *r, negotiate_conn *conn,
                       const authcache_dir_config_rec *conf,
                       const char *header, const char *no_cache)
 {
@@ -521,13 +521,13 @@ static int neg_accept(request_rec *r, negotiate_conn *nc,
     /* NTLM (in SPNEGO or bare) is the module's own, and so is refusing a
      * token of a mechanism GSSAPI must not see; a new logon either way */
     if (authcache_negotiate_ntlm(r, header, in.value, len, &rc)) {
-        neg_forget(nc);
+        neg_forget(conn);
         return rc;
     }
     /* a handshake GSSAPI continues only in the section it started in */
-    if (nc->ctx != GSS_C_NO_CONTEXT
-        && (!nc->ctx_scope || strcmp(nc->ctx_scope, scope)))
-        neg_delete_ctx(nc);
+    if (conn->ctx != GSS_C_NO_CONTEXT
+        && (!conn->ctx_scope || strcmp(conn->ctx_scope, scope)))
+        neg_delete_ctx(conn);
     major = neg_cred(r, conf, &cred, &kept, &minor);
     if (GSS_ERROR(major)) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, AC_LOGNO(2009) "no Kerberos "
@@ -544,19 +544,19 @@ static int neg_accept(request_rec *r, negotiate_conn *nc,
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     authcache_count(AUTHCACHE_C_negotiate_logons);
-    major = gss_accept_sec_context(&minor, &nc->ctx, cred, &in,
+    major = gss_accept_sec_context(&minor, &conn->ctx, cred, &in,
                                    neg_bindings(r, conf), &src, &mech, &out,
                                    &flags, &lifetime, NULL);
     if (!kept)
         gss_release_cred(&m, &cred);
     if (major == GSS_S_CONTINUE_NEEDED) {
-        free(nc->ctx_scope);
+        free(conn->ctx_scope);
         /* NULL when out of memory: the next leg starts over */
-        nc->ctx_scope = strdup(scope);
+        conn->ctx_scope = strdup(scope);
         rc = neg_challenge(r, &out);
     }
     else if (GSS_ERROR(major)) {
-        neg_delete_ctx(nc);
+        neg_delete_ctx(conn);
         authcache_count(major == GSS_S_DEFECTIVE_TOKEN
                         ? AUTHCACHE_C_negotiate_bad_input
                         : major == GSS_S_BAD_BINDINGS
@@ -566,13 +566,13 @@ static int neg_accept(request_rec *r, negotiate_conn *nc,
                       "token refused for %s: %s", r->uri,
                       gss_text(r, major, minor));
         /* a previous identity is gone: someone else may be logging on */
-        neg_forget(nc);
+        neg_forget(conn);
         rc = neg_challenge(r, NULL);
     }
     else {
-        authcache_req(r)->krb_acceptor = neg_acceptor(r, nc->ctx);
-        neg_delete_ctx(nc);
-        rc = neg_established(r, nc, conf, header, src, mech, flags,
+        authcache_req(r)->krb_acceptor = neg_acceptor(r, conn->ctx);
+        neg_delete_ctx(conn);
+        rc = neg_established(r, conn, conf, header, src, mech, flags,
                              lifetime, &out, no_cache);
     }
     gss_release_buffer(&m, &out);
@@ -581,12 +581,12 @@ static int neg_accept(request_rec *r, negotiate_conn *nc,
 }
 
 /* No Negotiate header: the connection's identity, if it serves here. */
-static int neg_from_cache(request_rec *r, negotiate_conn *nc,
+static int neg_from_cache(request_rec *r, negotiate_conn *conn,
                           const authcache_dir_config_rec *conf,
                           const char *no_cache)
 {
     const char *scope = authcache_scope(r);
-    const authcache_conncred *c = nc->cred;
+    const authcache_conncred *c = conn->cred;
 
     if (c && !no_cache) {
         if (apr_time_now() >= c->expires) {
@@ -612,7 +612,7 @@ static int neg_from_cache(request_rec *r, negotiate_conn *nc,
         }
     }
     if (c)
-        neg_forget(nc);
+        neg_forget(conn);
     return neg_challenge(r, NULL);
 }
 
@@ -669,7 +669,7 @@ static const char *neg_acceptor_differs(request_rec *r,
  * binding rule; the groups as this section asks for them. On success the
  * connection's identity serves this scope too.
  */
-static int neg_reaccept(request_rec *r, negotiate_conn *nc,
+static int neg_reaccept(request_rec *r, negotiate_conn *conn,
                         const authcache_dir_config_rec *conf,
                         const authcache_req_rec *e, const char *header,
                         const char *no_cache)
@@ -690,10 +690,10 @@ static int neg_reaccept(request_rec *r, negotiate_conn *nc,
     else if (!groups && (rc = neg_groups(r, conf, e->user, e->domain,
                                          &groups)) != OK)
         return rc;
-    if (!no_cache && nc->cred && !strcmp(nc->cred->user, e->user)
-        && !strcmp(nc->cred->domain, e->domain)
-        && (!conf->negotiate_groups || nc->cred->groups))
-        authcache_conncred_add_scope(&nc->cred, authcache_scope(r));
+    if (!no_cache && conn->cred && !strcmp(conn->cred->user, e->user)
+        && !strcmp(conn->cred->domain, e->domain)
+        && (!conf->negotiate_groups || conn->cred->groups))
+        authcache_conncred_add_scope(&conn->cred, authcache_scope(r));
     neg_inherit_acceptor(r, e);
     return neg_granted(r, conf, 0, !no_cache, e->user, e->domain,
                        e->krb_realm, groups, header);
@@ -723,7 +723,7 @@ static int neg_or_ntlm(request_rec *r, int rc)
 static int neg_check_user_id(request_rec *r)
 {
     const authcache_dir_config_rec *conf;
-    negotiate_conn *nc;
+    negotiate_conn *conn;
     const authcache_req_rec *e;
     const char *type = ap_auth_type(r), *sent, *header, *no_cache;
     int offer_ntlm;
@@ -731,7 +731,7 @@ static int neg_check_user_id(request_rec *r)
     if (!type || strcasecmp(type, "Negotiate"))
         return DECLINED;
     conf = ap_get_module_config(r->per_dir_config, &authcache_module);
-    nc = neg_conn(r);
+    conn = neg_conn(r);
     no_cache = neg_no_cache_reason(r, conf);
     sent = authcache_auth_header(r);
     /* NTLM offered too: its messages are AuthType NTLM's (HTTP/2 streams
@@ -749,21 +749,21 @@ static int neg_check_user_id(request_rec *r)
         return OK;
     }
     if (e && header)
-        return neg_reaccept(r, nc, conf, e, header, no_cache);
+        return neg_reaccept(r, conn, conf, e, header, no_cache);
     if (sent && !header)
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, AC_LOGNO(2013) "not "
                       "Negotiate credentials for %s", r->uri);
     if (!header) {
-        int rc = neg_from_cache(r, nc, conf, sent ? "another scheme"
+        int rc = neg_from_cache(r, conn, conf, sent ? "another scheme"
                                                   : no_cache);
 
         /* no Kerberos identity: one logged on with NTLM inside Negotiate */
-        if (rc != OK && !nc->cred)
+        if (rc != OK && !conn->cred)
             rc = authcache_negotiate_ntlm_cached(r, sent, rc);
 
         return rc != OK && offer_ntlm && !sent ? neg_or_ntlm(r, rc) : rc;
     }
-    return neg_accept(r, nc, conf, header, no_cache);
+    return neg_accept(r, conn, conf, header, no_cache);
 }
 
 static const authcache_conncred *neg_conn_cred(request_rec *r)

@@ -65,18 +65,18 @@ typedef struct authcache_ntlm_conn {
     authcache_conncred *cred;  /* NULL: nothing cached */
 } authcache_ntlm_conn;
 
-static void ntlm_free_handshake(authcache_ntlm_conn *nc)
+static void ntlm_free_handshake(authcache_ntlm_conn *conn)
 {
-    free(nc->hs);
-    nc->hs = NULL;
+    free(conn->hs);
+    conn->hs = NULL;
 }
 
 static apr_status_t ntlm_conn_cleanup(void *data)
 {
-    authcache_ntlm_conn *nc = data;
+    authcache_ntlm_conn *conn = data;
 
-    ntlm_free_handshake(nc);
-    authcache_conncred_free(&nc->cred);
+    ntlm_free_handshake(conn);
+    authcache_conncred_free(&conn->cred);
     return APR_SUCCESS;
 }
 
@@ -92,14 +92,14 @@ static authcache_ntlm_conn *ntlm_conn(request_rec *r)
     return cc->ntlm;
 }
 
-static void ntlm_forget(authcache_ntlm_conn *nc)
+static void ntlm_forget(authcache_ntlm_conn *conn)
 {
-    ntlm_free_handshake(nc);
-    authcache_conncred_free(&nc->cred);
+    ntlm_free_handshake(conn);
+    authcache_conncred_free(&conn->cred);
 }
 
 /* Caches the logon of user, domain with groups, verified for scope. */
-static void ntlm_cred_set(authcache_ntlm_conn *nc, const char *user,
+static void ntlm_cred_set(authcache_ntlm_conn *conn, const char *user,
                           const char *domain, const char *groups,
                           const char *scope)
 {
@@ -110,9 +110,9 @@ static void ntlm_cred_set(authcache_ntlm_conn *nc, const char *user,
     id.user = user;
     id.domain = domain;
     id.groups = groups;
-    authcache_conncred_free(&nc->cred);
+    authcache_conncred_free(&conn->cred);
     /* NULL when out of memory: nothing cached, the client logs on again */
-    nc->cred = authcache_conncred_make(&id, NULL, scope);
+    conn->cred = authcache_conncred_make(&id, NULL, scope);
 }
 
 /*
@@ -205,7 +205,7 @@ static int ntlm_granted(request_rec *r, const authcache_dir_config_rec *conf,
 /* Keeps the handshake's messages and challenge on the connection, in one
  * block freed when the AUTHENTICATE is answered. */
 static apr_status_t ntlm_keep_handshake(request_rec *r,
-                                        authcache_ntlm_conn *nc,
+                                        authcache_ntlm_conn *conn,
                                         const unsigned char challenge[8],
                                         const unsigned char *negotiate,
                                         apr_size_t negotiate_len,
@@ -236,7 +236,7 @@ static apr_status_t ntlm_keep_handshake(request_rec *r,
     hs->carrier = carrier ? carrier->kind : NULL;
     hs->kept = klen ? memcpy(hs->scope + slen, carrier->keep, klen) : NULL;
     hs->kept_len = klen;
-    nc->hs = hs;
+    conn->hs = hs;
     return APR_SUCCESS;
 }
 
@@ -245,7 +245,7 @@ static apr_status_t ntlm_keep_handshake(request_rec *r,
  * survive this 401 even at MaxKeepAliveRequests: the handshake is bound
  * to it, so its request does not count against the limit.
  */
-static int ntlm_negotiate(request_rec *r, authcache_ntlm_conn *nc,
+static int ntlm_negotiate(request_rec *r, authcache_ntlm_conn *conn,
                           const authcache_dir_config_rec *conf,
                           const unsigned char *msg, apr_size_t len)
 {
@@ -266,8 +266,8 @@ static int ntlm_negotiate(request_rec *r, authcache_ntlm_conn *nc,
         return HTTP_BAD_REQUEST;
     }
     /* a NEGOTIATE over a challenge never answered: its leg is not free */
-    repeat = nc->hs != NULL;
-    ntlm_forget(nc);
+    repeat = conn->hs != NULL;
+    ntlm_forget(conn);
     memset(&params, 0, sizeof(params));
     params.nb_domain = conf->ntlm_domain;
     params.nb_computer = ap_get_server_name(r);
@@ -291,7 +291,7 @@ static int ntlm_negotiate(request_rec *r, authcache_ntlm_conn *nc,
                       r->uri, why);
         return HTTP_BAD_REQUEST;
     }
-    if (ntlm_keep_handshake(r, nc, params.challenge, msg, len, out, out_len)
+    if (ntlm_keep_handshake(r, conn, params.challenge, msg, len, out, out_len)
         != APR_SUCCESS)
         return HTTP_INTERNAL_SERVER_ERROR;
     authcache_count(AUTHCACHE_C_ntlm_handshakes);
@@ -397,19 +397,19 @@ static authn_status ntlm_verify(request_rec *r,
 }
 
 /* An AUTHENTICATE that answers no challenge of this connection's. */
-static int ntlm_stray(request_rec *r, authcache_ntlm_conn *nc,
+static int ntlm_stray(request_rec *r, authcache_ntlm_conn *conn,
                       const char *why)
 {
     authcache_count(AUTHCACHE_C_ntlm_bad_input);
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                   AC_LOGNO(0709) "NTLM AUTHENTICATE for %s %s; the connection's "
                   "credential is dropped", r->uri, why);
-    ntlm_forget(nc);
+    ntlm_forget(conn);
     return ntlm_challenge_401(r, NULL);
 }
 
 /* AUTHENTICATE: verify it against the challenge of this connection. */
-static int ntlm_authenticate(request_rec *r, authcache_ntlm_conn *nc,
+static int ntlm_authenticate(request_rec *r, authcache_ntlm_conn *conn,
                              const authcache_dir_config_rec *conf,
                              const char *header,
                              const unsigned char *msg, apr_size_t len,
@@ -422,13 +422,13 @@ static int ntlm_authenticate(request_rec *r, authcache_ntlm_conn *nc,
     apr_time_t challenged_at;
     authn_status st;
 
-    if (!(hs = nc->hs))
-        return ntlm_stray(r, nc, "without a NEGOTIATE on this connection");
+    if (!(hs = conn->hs))
+        return ntlm_stray(r, conn, "without a NEGOTIATE on this connection");
     if (strcmp(hs->scope, scope))
-        return ntlm_stray(r, nc, "answers a challenge of another section");
+        return ntlm_stray(r, conn, "answers a challenge of another section");
     if (!hs->carrier != !ntlm_carrier(r)
         || (hs->carrier && strcmp(hs->carrier, ntlm_carrier(r)->kind)))
-        return ntlm_stray(r, nc, "answers a challenge sent in another "
+        return ntlm_stray(r, conn, "answers a challenge sent in another "
                                  "scheme or wrapping");
     /* one answer per challenge, whatever the outcome; the handshake is
      * kept with the request for its subrequests in other sections */
@@ -443,7 +443,7 @@ static int ntlm_authenticate(request_rec *r, authcache_ntlm_conn *nc,
                             : NULL;
     q->ntlm_kept_len = hs->kept_len;
     challenged_at = hs->at;
-    ntlm_free_handshake(nc);
+    ntlm_free_handshake(conn);
     if (apr_time_now() - challenged_at > conf->ntlm_handshake_timeout) {
         authcache_count(AUTHCACHE_C_ntlm_bad_input);
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
@@ -459,9 +459,9 @@ static int ntlm_authenticate(request_rec *r, authcache_ntlm_conn *nc,
     if (st != AUTH_GRANTED)
         return ntlm_challenge_401(r, NULL);
     if (!no_cache) {
-        ntlm_cred_set(nc, l.user, l.domain, l.groups, scope);
-        if (nc->cred)
-            nc->cred->carried = ntlm_carrier(r) != NULL;
+        ntlm_cred_set(conn, l.user, l.domain, l.groups, scope);
+        if (conn->cred)
+            conn->cred->carried = ntlm_carrier(r) != NULL;
         authcache_conncred_trim(r);
     }
     return ntlm_granted(r, conf, 0, !no_cache, l.user, l.domain, l.groups,
@@ -475,7 +475,7 @@ static int ntlm_authenticate(request_rec *r, authcache_ntlm_conn *nc,
  * no challenge is consumed. On success the connection's credential also
  * serves this scope.
  */
-static int ntlm_reverify(request_rec *r, authcache_ntlm_conn *nc,
+static int ntlm_reverify(request_rec *r, authcache_ntlm_conn *conn,
                          const authcache_dir_config_rec *conf,
                          const authcache_req_rec *e, const char *header,
                          const unsigned char *msg, apr_size_t len,
@@ -492,9 +492,9 @@ static int ntlm_reverify(request_rec *r, authcache_ntlm_conn *nc,
         return HTTP_INTERNAL_SERVER_ERROR;
     if (st != AUTH_GRANTED)
         return ntlm_challenge_401(r, NULL);
-    if (!no_cache && nc->cred && !strcmp(nc->cred->user, l.user)
-        && !strcmp(nc->cred->domain, l.domain))
-        authcache_conncred_add_scope(&nc->cred, authcache_scope(r));
+    if (!no_cache && conn->cred && !strcmp(conn->cred->user, l.user)
+        && !strcmp(conn->cred->domain, l.domain))
+        authcache_conncred_add_scope(&conn->cred, authcache_scope(r));
     return ntlm_granted(r, conf, 0, !no_cache, l.user, l.domain, l.groups,
                         header);
 }
@@ -546,19 +546,19 @@ static int ntlm_cred_stale(request_rec *r,
 }
 
 /* No NTLM header: the connection's credential, if it serves here. */
-static int ntlm_from_cache(request_rec *r, authcache_ntlm_conn *nc,
+static int ntlm_from_cache(request_rec *r, authcache_ntlm_conn *conn,
                            const authcache_dir_config_rec *conf,
                            const char *header, const char *no_cache)
 {
     const char *scope = authcache_scope(r);
-    const authcache_conncred *c = nc->cred;
+    const authcache_conncred *c = conn->cred;
 
     if (header)
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                       AC_LOGNO(0714) "not NTLM credentials for %s", r->uri);
     if (c && !header && !no_cache && ntlm_cred_stale(r, conf, c)) {
         /* purged or past its lifetime: re-verified by a new logon */
-        ntlm_forget(nc);
+        ntlm_forget(conn);
         return ntlm_challenge_401(r, NULL);
     }
     if (c && !header && !no_cache && !c->carried != !ntlm_carrier(r))
@@ -591,7 +591,7 @@ static int ntlm_from_cache(request_rec *r, authcache_ntlm_conn *nc,
                       "(%s)", r->uri, no_cache);
     /* disabled, proxied or rejected: the cached credential is gone */
     if (c)
-        ntlm_forget(nc);
+        ntlm_forget(conn);
     return ntlm_challenge_401(r, NULL);
 }
 
@@ -605,7 +605,7 @@ static int ntlm_check(request_rec *r, const authcache_ntlm_carrier *c,
                       const unsigned char *msg, apr_size_t len)
 {
     authcache_dir_config_rec *conf;
-    authcache_ntlm_conn *nc;
+    authcache_ntlm_conn *conn;
     const authcache_req_rec *e;
     const char *no_cache, *why, *source;
     int mtype;
@@ -626,7 +626,7 @@ static int ntlm_check(request_rec *r, const authcache_ntlm_carrier *c,
                        "NTLM is bound to HTTP/1.1 connections");
         return HTTP_FORBIDDEN;
     }
-    nc = ntlm_conn(r);
+    conn = ntlm_conn(r);
     no_cache = authcache_ntlm_no_cache_reason(r, conf);
     source = c ? c->source : AUTHCACHE_SOURCE_NTLM;
 
@@ -636,7 +636,7 @@ static int ntlm_check(request_rec *r, const authcache_ntlm_carrier *c,
         return OK;
     e = authcache_req_earlier(r, source, header);
     if (!header)
-        return ntlm_from_cache(r, nc, conf, other, no_cache);
+        return ntlm_from_cache(r, conn, conf, other, no_cache);
 
     if (!msg && !(msg = ntlm_decode(r, header, &len)))
         return HTTP_BAD_REQUEST;
@@ -649,10 +649,10 @@ static int ntlm_check(request_rec *r, const authcache_ntlm_carrier *c,
         return HTTP_BAD_REQUEST;
     }
     if (e && mtype == 3 && e->ntlm_negotiate)
-        return ntlm_reverify(r, nc, conf, e, header, msg, len, no_cache);
+        return ntlm_reverify(r, conn, conf, e, header, msg, len, no_cache);
     if (mtype == 1)
-        return ntlm_negotiate(r, nc, conf, msg, len);
-    return ntlm_authenticate(r, nc, conf, header, msg, len, no_cache);
+        return ntlm_negotiate(r, conn, conf, msg, len);
+    return ntlm_authenticate(r, conn, conf, header, msg, len, no_cache);
 }
 
 int authcache_ntlm_check(request_rec *r)
