@@ -418,6 +418,19 @@ static int av_is(const avlist_t *l, int i, apr_uint32_t id, const char *utf8)
     return r;
 }
 
+/* The server the CHALLENGE tests speak for: WEB01 in EXAMPLE */
+static void web01(ac_ntlm_challenge_params_t *cp, const char *challenge,
+                  apr_uint64_t timestamp)
+{
+    memset(cp, 0, sizeof(*cp));
+    cp->nb_domain = "EXAMPLE";
+    cp->nb_computer = "WEB01";
+    cp->dns_domain = "example.com";
+    cp->dns_computer = "web01.example.com";
+    memcpy(cp->challenge, challenge, 8);
+    cp->timestamp = timestamp;
+}
+
 static void test_challenge(apr_pool_t *p)
 {
     const apr_uint32_t all = 0xffffffffU;
@@ -437,13 +450,8 @@ static void test_challenge(apr_pool_t *p)
     char longname[258];
     int type = 0;
 
-    memset(&cp, 0, sizeof(cp));
-    cp.nb_domain = "EXAMPLE";
-    cp.nb_computer = "WEB01";
-    cp.dns_domain = "example.com";
-    cp.dns_computer = "web01.example.com";
-    memcpy(cp.challenge, "\x11\x22\x33\x44\x55\x66\x77\x88", 8);
-    cp.timestamp = ac_ntlm_filetime(apr_time_from_sec(1700000000));
+    web01(&cp, "\x11\x22\x33\x44\x55\x66\x77\x88",
+          ac_ntlm_filetime(apr_time_from_sec(1700000000)));
     ok(cp.timestamp == APR_UINT64_C(133444736000000000),
        "FILETIME of 2023-11-14T22:13:20Z");
 
@@ -612,13 +620,7 @@ static void test_exchange(apr_pool_t *p)
 
     nlen = t1_full(neg);
     ac_ntlm_parse_negotiate(neg, nlen, &cflags, &why);
-    memset(&cp, 0, sizeof(cp));
-    cp.nb_domain = "EXAMPLE";
-    cp.nb_computer = "WEB01";
-    cp.dns_domain = "example.com";
-    cp.dns_computer = "web01.example.com";
-    memcpy(cp.challenge, "\xa1\xb2\xc3\xd4\xe5\xf6\x07\x18", 8);
-    cp.timestamp = client_ts - 1000;
+    web01(&cp, "\xa1\xb2\xc3\xd4\xe5\xf6\x07\x18", client_ts - 1000);
     ok(ac_ntlm_build_challenge(&cp, cflags, p, &chal, &clen, &neg_flags, &why)
        == APR_SUCCESS, "exchange: challenge built");
 
