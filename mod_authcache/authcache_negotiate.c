@@ -595,6 +595,7 @@ static int neg_from_cache(request_rec *r, negotiate_conn *conn,
                           c->principal, r->uri);
         }
         else if (authcache_conncred_purged(c)) {
+            authcache_count(AUTHCACHE_C_purged_refused);
             ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, AC_LOGNO(2015) "cached "
                           "Kerberos identity %s\\%s was purged: a new ticket "
                           "for %s", c->domain, c->user, r->uri);

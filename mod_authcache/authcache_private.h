@@ -635,7 +635,7 @@ int authcache_conncred_in_scope(const authcache_conncred *c,
                                 const char *scope);
 /* *c serves scope too (replaced; NULL if out of memory) */
 void authcache_conncred_add_scope(authcache_conncred **c, const char *scope);
-/* 1 when its user was purged since the logon (counts, logs nothing) */
+/* 1 when its user was purged since the logon (the caller counts, logs) */
 int authcache_conncred_purged(const authcache_conncred *c);
 
 /* A scheme that caches a credential on the connection, for the filter

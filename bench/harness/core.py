@@ -293,6 +293,45 @@ class Httpd(contextlib.AbstractContextManager):
         return dict(fig, **{n: c1[n] - c0[n] for n in counters})
 
 
+def idle_memory(h, start, client, mode, loc, idle, warm, transfers=1, **opts):
+    """kB of RSS and PSS per idle connection of one kind, on a fresh httpd
+    from start() (keep-alive long enough to hold idle connections; a
+    used one hands the memory of closed connections to new ones), each
+    connection idle after that many transfers (the first one logs on). A
+    short warm-up of that kind first puts what a process sets up once
+    (HMAC-MD5, the gss-ntlmssp plugin, thread stacks) in the baseline; at
+    the end the client counts the connections the server still holds open."""
+    with start() as srv:
+        url = srv.url("/%s/small.txt" % loc)
+        h.load(client, url, mode, 60, srv.env, connections=warm, seconds=1, **opts)
+        time.sleep(1)
+        base, out = srv.memory(), os.path.join(srv.tmp, "hold.out")
+        with open(out, "w") as f:
+            p = subprocess.Popen(h.pin_client + [client, "--url", url, "--mode", mode, "--connections", str(idle),
+                                                 "--seconds", "1", "--hold", "120",
+                                                 "--hold-transfers", str(transfers)]
+                                 + [x for k, v in opts.items() for x in ("--" + k, str(v))],
+                                 stdout=f, stderr=subprocess.STDOUT, env=dict(os.environ, **srv.env))
+        try:
+            for _ in range(600):
+                if "READY" in open(out).read() or p.poll() is not None:
+                    break
+                time.sleep(0.1)
+            if "READY conns=%d errors=0\n" % idle not in open(out).read():
+                raise BenchError("memory (%s): idle connections not all up: %s" % (loc, open(out).read()))
+            time.sleep(1)
+            loaded = srv.memory()
+        finally:
+            p.terminate()
+            p.wait(30)
+        if "END conns=%d\n" % idle not in open(out).read():
+            raise BenchError("memory (%s): the server closed idle connections while they were measured" % loc)
+    per = [(a - b) / idle for a, b in zip(loaded, base)]
+    say("  memory /%s/: %d idle connections after %d transfer(s), children RSS %d -> %d kB" % (
+        loc, idle, transfers, base[0], loaded[0]))
+    return per
+
+
 class Runs:
     """The figures of one bench, a dict per scenario and round (rps, p50_us,
     p99_us, cpu_us, requests, ...): medians over rounds, and ratios as the

@@ -14,7 +14,7 @@ import shutil
 import subprocess
 import tempfile
 
-from core import PASSWORD, ROOT, USER, BenchError, Httpd, Runs, location, run, say
+from core import PASSWORD, ROOT, USER, BenchError, Httpd, Runs, idle_memory, location, run, say
 
 REALM = "EXAMPLE.TEST"
 DC_LOCK = "/tmp/authcache-dc.lock"
@@ -79,10 +79,12 @@ def kdccount(samba, dc):
     return int(run([samba, "kdccount", dc]).stdout.strip())
 
 
-def server(h, keydir, rcache):
+def server(h, keydir, rcache, idle=0):
     """an httpd with both locations on the bench keytab, its own replay
-    cache directory; rcache False: KRB5RCACHETYPE=none in its environment"""
-    srv = Httpd(h, ["authn_core", "authz_core", "authz_user", "auth_gssapi"], BODY, ["static", "krb", "gss"])
+    cache directory; rcache False: KRB5RCACHETYPE=none in its environment;
+    idle: room for that many idle keep-alive connections"""
+    srv = Httpd(h, ["authn_core", "authz_core", "authz_user", "auth_gssapi"], BODY, ["static", "krb", "gss"],
+                **(dict(keepalive=300, idle=idle) if idle else {}))
     keytab, rcdir = os.path.join(srv.tmp, "http.keytab"), os.path.join(srv.tmp, "rcache")
     shutil.copy(os.path.join(keydir, "http.keytab"), keytab)
     www = pwd.getpwnam("www-data")
@@ -97,7 +99,7 @@ def server(h, keydir, rcache):
 
 def run_bench(h):
     secs, rounds = h.sizes(2, 5)
-    conns = 2 if h.args.smoke else 8
+    conns, idle, warm = (2, 20, 2) if h.args.smoke else (8, 500, 8)
     client = h.cc("gss-ntlm-load.c", "-lgssapi_krb5")
     scenarios, runs = [scenario(r) for r in RUNS], Runs()
     with domain(h) as (samba, dc):
@@ -128,11 +130,19 @@ def run_bench(h):
                             client, s.url("/%s/small.txt" % loc), mode, secs + 45, s.env, connections=conns,
                             seconds=secs, mech="krb5"), COUNTERS if loc == "krb" else ()))
                 kdc = kdccount(samba, dc) - kdc0
+            # memory per idle connection holding an identity, over a plain
+            # one, after the logon and after a further request (as NTLM's)
+            mem = {"%s-%d" % (k, n): idle_memory(h, lambda: server(h, keydir, True, idle), client, mode, loc,
+                                                 idle, warm, n, mech="krb5")
+                   for k, mode, loc in (("plain", "none", "static"), ("authcache", "cached", "krb"),
+                                        ("gssapi", "cached", "gss")) for n in (1, 2)}
         finally:
             shutil.rmtree(keydir, ignore_errors=True)
             for v in ("KRB5_CONFIG", "KRB5CCNAME"):
                 os.environ.pop(v, None)
     t = runs.total
+    over = {"%s-%d" % (k, n): [a - b for a, b in zip(mem["%s-%d" % (k, n)], mem["plain-%d" % n])]
+            for k in ("authcache", "gssapi") for n in (1, 2)}
     one = t("ac-cached", "negotiate_logons") == t("ac-cached", "conns")
     details = [
         "- %ds per run, %d round(s), %d connections; client: bench/gss-ntlm-load --mech krb5 (SPNEGO with "
@@ -161,5 +171,9 @@ def run_bench(h):
                          "krb_handshake_vs_gssapi": runs.target("ac-handshake", "peer-handshake", (
                              "replay cache on for both; with KRB5RCACHETYPE=none: %.2fx req/s") % runs.ratio(
                                  "ac-handshake-norc", "peer-handshake-norc"))},
-                data=dict(kdc_requests=kdc, totals={s[0]: {k: t(s[0], k) for k in ("requests", "conns", "handshakes")
+                memory={"krb_connection": (round(over["authcache-1"][0], 2), (
+                    "RSS of an idle keep-alive connection holding a Kerberos identity over a plain one (%d idle "
+                    "connections; idle after a second request: %.2f kB; mod_auth_gssapi: %.2f kB, %.2f kB)") % (
+                        idle, over["authcache-2"][0], over["gssapi-1"][0], over["gssapi-2"][0]))},
+                data=dict(kdc_requests=kdc, memory_kb_per_connection=mem, totals={s[0]: {k: t(s[0], k) for k in ("requests", "conns", "handshakes")
                                                            + COUNTERS} for s in scenarios}))

@@ -7,10 +7,8 @@ cost cancels out. Then memory per idle keep-alive connection."""
 import contextlib
 import os
 import re
-import subprocess
-import time
 
-from core import PASSWORD, ROOT, USER, BenchError, Httpd, Runs, location, run, say
+from core import PASSWORD, ROOT, USER, BenchError, Httpd, Runs, idle_memory, location, run, say
 
 DOMAIN = "EXAMPLE"
 # the runs of a round, "client location mode", each compared pair back to back
@@ -49,40 +47,9 @@ def server(h, idle, build="after"):
 
 
 def memory(h, gss, mode, loc, idle, warm, transfers=1, build="after"):
-    """kB of RSS and PSS per idle connection of one kind, on a fresh httpd (a
-    used one hands the memory of closed connections to new ones), each
-    connection idle after that many transfers (the first one logs on). A
-    short warm-up of that kind first puts what a process sets up once
-    (HMAC-MD5, the gss-ntlmssp plugin, thread stacks) in the baseline; at
-    the end the client counts the connections the server still holds open."""
-    with server(h, idle, build) as srv:
-        url = srv.url("/%s/small.txt" % loc)
-        h.load(gss, url, mode, 60, srv.env, connections=warm, seconds=1)
-        time.sleep(1)
-        base, out = srv.memory(), os.path.join(srv.tmp, "hold.out")
-        with open(out, "w") as f:
-            p = subprocess.Popen(h.pin_client + [gss, "--url", url, "--mode", mode, "--connections", str(idle),
-                                                 "--seconds", "1", "--hold", "120",
-                                                 "--hold-transfers", str(transfers)],
-                                 stdout=f, stderr=subprocess.STDOUT, env=dict(os.environ, **srv.env))
-        try:
-            for _ in range(600):
-                if "READY" in open(out).read() or p.poll() is not None:
-                    break
-                time.sleep(0.1)
-            if "READY conns=%d errors=0\n" % idle not in open(out).read():
-                raise BenchError("memory (%s): idle connections not all up: %s" % (loc, open(out).read()))
-            time.sleep(1)
-            loaded = srv.memory()
-        finally:
-            p.terminate()
-            p.wait(30)
-        if "END conns=%d\n" % idle not in open(out).read():
-            raise BenchError("memory (%s): the server closed idle connections while they were measured" % loc)
-    per = [(a - b) / idle for a, b in zip(loaded, base)]
-    say("  memory /%s/: %d idle connections after %d transfer(s), children RSS %d -> %d kB" % (
-        loc, idle, transfers, base[0], loaded[0]))
-    return per
+    """kB of RSS and PSS per idle connection of /loc/ (core.idle_memory), on
+    a fresh httpd of this bench"""
+    return idle_memory(h, lambda: server(h, idle, build), gss, mode, loc, idle, warm, transfers)
 
 
 def run_bench(h):

@@ -27,6 +27,7 @@ TARGETS = [("basic_hit_vs_static", "basic", "Basic: mod_authcache hit vs static"
 MEMORY = [("basic_entry_capacity", "scale", "per Basic entry, store capacity", "bytes"),
           ("basic_entry_resident", "scale", "per Basic entry, resident", "bytes"),
           ("ntlm_connection", "ntlm", "per cached NTLM connection", "kB"),
+          ("krb_connection", "kerberos", "per cached Kerberos connection", "kB"),
           ("digest_context", "digest", "per Digest context (store)", "bytes")]
 NAMES = dict(basic="Basic", ntlm="NTLM", digest="Digest", scale="Basic scale", kerberos="Kerberos")
 
