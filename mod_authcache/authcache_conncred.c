@@ -250,8 +250,11 @@ void authcache_conncred_trim(request_rec *r)
         || apr_pool_allocator_get(top->pool) != a)
         return;
     if (!cc->untrim_registered) {
-        apr_pool_cleanup_register(r->connection->pool, cc, conncred_untrim,
-                                  apr_pool_cleanup_null);
+        /* a pre-cleanup: the limit is back before the connection's pools
+         * are torn down, so what they free stays for the next connection
+         * (freeing it too made every later logon malloc it again) */
+        apr_pool_pre_cleanup_register(r->connection->pool, cc,
+                                      conncred_untrim);
         cc->untrim_registered = 1;
     }
     cc->trimmed = a;
