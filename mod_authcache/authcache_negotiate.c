@@ -501,6 +501,26 @@ static const char *neg_acceptor(request_rec *r, gss_ctx_id_t ctx)
     return out;
 }
 
+static apr_status_t neg_ctx_cleanup(void *data)
+{
+    OM_uint32 m;
+    gss_ctx_id_t ctx = data;
+
+    gss_delete_sec_context(&m, &ctx, GSS_C_NO_BUFFER);
+    return APR_SUCCESS;
+}
+
+/* The established context, from the connection to r: the connection
+ * has no handshake under way now, r may still ask what accepted it */
+static void neg_keep_ctx(request_rec *r, negotiate_conn *conn)
+{
+    authcache_req(r)->krb_ctx = conn->ctx;
+    apr_pool_cleanup_register(r->pool, conn->ctx, neg_ctx_cleanup,
+                              apr_pool_cleanup_null);
+    conn->ctx = GSS_C_NO_CONTEXT;
+    neg_delete_ctx(conn);
+}
+
 /* A token: accepted by GSSAPI (Kerberos only), or refused. */
 static int neg_accept(request_rec *r, negotiate_conn *conn,
                       const authcache_dir_config_rec *conf,
@@ -570,8 +590,7 @@ static int neg_accept(request_rec *r, negotiate_conn *conn,
         rc = neg_challenge(r, NULL);
     }
     else {
-        authcache_req(r)->krb_acceptor = neg_acceptor(r, conn->ctx);
-        neg_delete_ctx(conn);
+        neg_keep_ctx(r, conn);
         rc = neg_established(r, conn, conf, header, src, mech, flags,
                              lifetime, &out, no_cache);
     }
@@ -633,7 +652,7 @@ static void neg_inherit_acceptor(request_rec *r, const authcache_req_rec *e)
 {
     authcache_req_rec *q = authcache_req(r);
 
-    q->krb_acceptor = e->krb_acceptor;
+    q->krb_ctx = e->krb_ctx;
     q->krb_keytab = e->krb_keytab;
     q->krb_realm = e->krb_realm;
     q->krb_bound = e->krb_bound;
@@ -645,16 +664,16 @@ static const char *neg_acceptor_differs(request_rec *r,
                                         const authcache_dir_config_rec *conf,
                                         const authcache_req_rec *e)
 {
-    const char *want = conf->negotiate_principal;
+    const char *want = conf->negotiate_principal, *acceptor;
 
-    if (!e->krb_acceptor)
+    if (!e->krb_ctx || !(acceptor = neg_acceptor(r, e->krb_ctx)))
         return "its acceptor is not known";
     if (!e->krb_keytab != !conf->negotiate_keytab
         || (e->krb_keytab && strcmp(e->krb_keytab, conf->negotiate_keytab)))
         return "another AuthNegotiateKeytab";
     if (!want)
         want = apr_pstrcat(r->pool, "HTTP/", ap_get_server_name(r), NULL);
-    if (*want && !neg_principal_is(e->krb_acceptor, want))
+    if (*want && !neg_principal_is(acceptor, want))
         return "another AuthNegotiateServicePrincipal";
     if (conf->ntlm_channel_binding == AC_NTLM_CB_REQUIRE && !e->krb_bound)
         return "unbound, and AuthNTLMChannelBinding Require";

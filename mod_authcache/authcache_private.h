@@ -235,10 +235,12 @@ typedef struct authcache_req_rec {
     apr_size_t ntlm_kept_len;
     /* Digest auth-int: H(body), read once by the request that read it */
     const char *digest_body_hash;
-    /* Kerberos: what accepted the token, for a subrequest in another
-     * scope to check against its own acceptor (the token cannot be
-     * accepted twice) */
-    const char *krb_acceptor, *krb_keytab, *krb_realm;
+    /* Kerberos: the context that accepted the token (a gss_ctx_id_t,
+     * deleted with the request's pool), for a subrequest in another scope
+     * to check what accepted it against its own acceptor (the token cannot
+     * be accepted twice); asked only then, as naming it costs GSSAPI calls */
+    void *krb_ctx;
+    const char *krb_keytab, *krb_realm;
     int krb_bound;
 } authcache_req_rec;
 
@@ -663,10 +665,11 @@ int authcache_conncred_granted(request_rec *r, const char *type,
                                const char *header);
 void authcache_conncred_register(const authcache_conncred_scheme *s);
 /*
- * The logon on r's connection is done: the blocks r's pool gives back go
- * to malloc rather than stay with the connection's allocator (the
- * handshake's 401 left it more freed buffers than a plain request does,
- * kept for as long as the connection idles). Until the next request.
+ * The logon on r's connection is done: of the blocks r's pool gives back,
+ * the connection's allocator keeps what a plain request needs and the
+ * rest goes back to the system (the handshake left it more freed buffers
+ * than a plain request does, kept for as long as the connection idles).
+ * Until the next request.
  */
 void authcache_conncred_trim(request_rec *r);
 void authcache_conncred_register_hooks(apr_pool_t *p);
