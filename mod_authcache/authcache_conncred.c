@@ -230,10 +230,20 @@ static apr_status_t conncred_untrim(void *data)
     return APR_SUCCESS;
 }
 
-/* r's pool is going back to the allocator: keep none of its blocks */
+/*
+ * What a trimmed connection's allocator keeps of the blocks the logon's
+ * pool gives back: about what a plain request's pool takes (two 8 KiB
+ * blocks), so the next request on it needs no new ones. Debian's APR maps
+ * every block of its own (mmap), so each block given back is a munmap
+ * now and an mmap, page faults included, for the connection that reuses
+ * the allocator: keeping none doubled the CPU of a Kerberos handshake.
+ */
+#define CONNCRED_TRIM_KEEP (16 * 1024)
+
+/* r's pool is going back to the allocator: keep a plain request's blocks */
 static apr_status_t conncred_trim(void *data)
 {
-    apr_allocator_max_free_set(data, 1);
+    apr_allocator_max_free_set(data, CONNCRED_TRIM_KEEP);
     return APR_SUCCESS;
 }
 
