@@ -293,17 +293,26 @@ class Httpd(contextlib.AbstractContextManager):
         return dict(fig, **{n: c1[n] - c0[n] for n in counters})
 
 
+# the memory warm-up's connections: enough to run each kind of request
+# on most of event's 128 worker threads (fewer leave the first use of a
+# thread's stack, arena and GSSAPI state to the measured connections: 5 to
+# 14 kB per connection for Kerberos with 8), fewer than would make event
+# close keep-alive connections for want of idle workers
+WARM_CONNECTIONS = 100
+
+
 def idle_memory(h, start, client, mode, loc, idle, warm, transfers=1, **opts):
     """kB of RSS and PSS per idle connection of one kind, on a fresh httpd
     from start() (keep-alive long enough to hold idle connections; a
     used one hands the memory of closed connections to new ones), each
     connection idle after that many transfers (the first one logs on). A
-    short warm-up of that kind first puts what a process sets up once
-    (HMAC-MD5, the gss-ntlmssp plugin, thread stacks) in the baseline; at
-    the end the client counts the connections the server still holds open."""
+    warm-up of that kind on many connections at once first puts what a
+    process and its threads set up once (HMAC-MD5, the gss-ntlmssp plugin,
+    thread stacks, malloc arenas) in the baseline; at the end the client
+    counts the connections the server still holds open."""
     with start() as srv:
         url = srv.url("/%s/small.txt" % loc)
-        h.load(client, url, mode, 60, srv.env, connections=warm, seconds=1, **opts)
+        h.load(client, url, mode, 60, srv.env, connections=warm, seconds=2, **opts)
         time.sleep(1)
         base, out = srv.memory(), os.path.join(srv.tmp, "hold.out")
         with open(out, "w") as f:

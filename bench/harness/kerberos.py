@@ -14,7 +14,7 @@ import shutil
 import subprocess
 import tempfile
 
-from core import PASSWORD, ROOT, USER, BenchError, Httpd, Runs, idle_memory, location, run, say
+from core import PASSWORD, ROOT, USER, WARM_CONNECTIONS, BenchError, Httpd, Runs, idle_memory, location, run, say
 
 REALM = "EXAMPLE.TEST"
 DC_LOCK = "/tmp/authcache-dc.lock"
@@ -99,7 +99,7 @@ def server(h, keydir, rcache, idle=0):
 
 def run_bench(h):
     secs, rounds = h.sizes(2, 5)
-    conns, idle, warm = (2, 20, 2) if h.args.smoke else (8, 500, 8)
+    conns, idle, warm = (2, 20, 2) if h.args.smoke else (8, 500, WARM_CONNECTIONS)
     client = h.cc("gss-ntlm-load.c", "-lgssapi_krb5")
     scenarios, runs = [scenario(r) for r in RUNS], Runs()
     with domain(h) as (samba, dc):

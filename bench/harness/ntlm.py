@@ -8,7 +8,7 @@ import contextlib
 import os
 import re
 
-from core import PASSWORD, ROOT, USER, BenchError, Httpd, Runs, idle_memory, location, run, say
+from core import PASSWORD, ROOT, USER, WARM_CONNECTIONS, BenchError, Httpd, Runs, idle_memory, location, run, say
 
 DOMAIN = "EXAMPLE"
 # the runs of a round, "client location mode", each compared pair back to back
@@ -55,7 +55,7 @@ def memory(h, gss, mode, loc, idle, warm, transfers=1, build="after"):
 def run_bench(h):
     # more, shorter rounds: a neighbour's burst then spoils one round of seven
     secs, rounds = h.sizes(2, 7)
-    conns, idle, warm = (2, 20, 2) if h.args.smoke else (8, 500, 8)
+    conns, idle, warm = (2, 20, 2) if h.args.smoke else (8, 500, WARM_CONNECTIONS)
     clients = dict(curl=h.cc("ntlm-load.c", "-pthread", "-lcurl"), gss=h.cc("gss-ntlm-load.c", "-lgssapi_krb5"))
     scenarios, note, runs = [scenario(r) for r in RUNS], "", Runs()
     with contextlib.ExitStack() as stack:
