@@ -4,6 +4,9 @@
  * names, forms, domains and contexts apart; tokens verify the password
  * they were sealed with and nothing else.
  */
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 #include "tap.h"
 #include "apr_general.h"
 #include "ac_token.h"
@@ -18,6 +21,38 @@ static ac_mac_t *mac_for(const char *secret, apr_pool_t *p)
         || ac_mac_create(&m, kr, p) != APR_SUCCESS)
         return NULL;
     return m;
+}
+
+/*
+ * ac_mac_compute against OpenSSL's one-shot HMAC-SHA-256 of the parts
+ * framed by hand (4-byte big-endian length, then the bytes): parts of
+ * part_len bytes each, nparts of them.
+ */
+static int mac_is_framed_hmac(ac_mac_t *m, const char *secret, int nparts,
+                              apr_size_t part_len)
+{
+    static unsigned char data[4][400], framed[4 * 404];
+    ac_mac_part_t parts[4];
+    unsigned char got[AC_MAC_LEN], want[EVP_MAX_MD_SIZE];
+    unsigned int wlen = 0;
+    apr_size_t n = 0;
+    int i;
+
+    for (i = 0; i < nparts; i++) {
+        memset(data[i], 'a' + i, part_len);
+        parts[i].data = data[i];
+        parts[i].len = part_len;
+        framed[n++] = (unsigned char)(part_len >> 24);
+        framed[n++] = (unsigned char)(part_len >> 16);
+        framed[n++] = (unsigned char)(part_len >> 8);
+        framed[n++] = (unsigned char)part_len;
+        memcpy(framed + n, data[i], part_len);
+        n += part_len;
+    }
+    return ac_mac_compute(m, parts, nparts, got) == APR_SUCCESS
+           && HMAC(EVP_sha256(), secret, (int)strlen(secret), framed, n, want,
+                   &wlen)
+           && wlen == AC_MAC_LEN && !memcmp(got, want, AC_MAC_LEN);
 }
 
 static void key_of(ac_mac_t *m, const char *ctx, const char *login,
@@ -70,6 +105,14 @@ int main(void)
     m = mac_for(secret, p);
     m2 = mac_for(other, p);
     ok(m && m2, "keyrings and MAC contexts created");
+
+    /* the MAC is HMAC-SHA-256 of the framed parts, and the context can be
+     * used again (the NULL-key restart keeps the key) */
+    ok(mac_is_framed_hmac(m, secret, 3, 10), "MAC of 3 short parts is the HMAC "
+       "of their framing");
+    ok(mac_is_framed_hmac(m, secret, 4, 400), "MAC of long parts, the "
+       "context used again");
+    ok(mac_is_framed_hmac(m, secret, 1, 0), "MAC of one empty part");
 
     /* keys */
     ok(same_key(m, "c", "alice", "c", "alice", "EX"), "key is deterministic");
