@@ -173,7 +173,7 @@ def run_bench(h):
                                  "ac-handshake-norc", "peer-handshake-norc"))},
                 memory={"krb_connection": (round(over["authcache-1"][0], 2), (
                     "RSS of an idle keep-alive connection holding a Kerberos identity over a plain one (%d idle "
-                    "connections; idle after a second request: %.2f kB; mod_auth_gssapi: %.2f kB, %.2f kB)") % (
+                    "connections, glibc's per-thread malloc caches off; idle after a second request: %.2f kB; mod_auth_gssapi: %.2f kB, %.2f kB)") % (
                         idle, over["authcache-2"][0], over["gssapi-1"][0], over["gssapi-2"][0]))},
                 data=dict(kdc_requests=kdc, memory_kb_per_connection=mem, totals={s[0]: {k: t(s[0], k) for k in ("requests", "conns", "handshakes")
                                                            + COUNTERS} for s in scenarios}))

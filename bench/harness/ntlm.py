@@ -141,7 +141,8 @@ def run_bench(h):
                         "same gss client for both; libcurl against mod_authcache vs gss against the peer: "
                         "%.2fx") % runs.ratio("ac-handshake", "g-peer-handshake"))}),
                 memory=dict({"ntlm_connection": (round(ac[0], 2), (
-                    "RSS of an idle authenticated keep-alive connection over a plain one (%d idle connections; "
+                    "RSS of an idle authenticated keep-alive connection over a plain one (%d idle connections, "
+                    "glibc's per-thread malloc caches off; "
                     "below zero: it keeps fewer freed blocks than a plain one; idle after a second request: "
                     "%.2f kB; mod_auth_gssapi: %.2f kB)") % (idle, ac2[0], gss[0]))},
                     **({"ntlm_connection@before": (round(ac_before[0], 2), "the same with the --before build")}
