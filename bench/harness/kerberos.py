@@ -79,12 +79,13 @@ def kdccount(samba, dc):
     return int(run([samba, "kdccount", dc]).stdout.strip())
 
 
-def server(h, keydir, rcache, idle=0):
+def server(h, keydir, rcache, idle=0, build="after"):
     """an httpd with both locations on the bench keytab, its own replay
     cache directory; rcache False: KRB5RCACHETYPE=none in its environment;
-    idle: room for that many idle keep-alive connections"""
+    idle: room for that many idle keep-alive connections; build: the
+    mod_authcache build it loads (--before)"""
     srv = Httpd(h, ["authn_core", "authz_core", "authz_user", "auth_gssapi"], BODY, ["static", "krb", "gss"],
-                **(dict(keepalive=300, idle=idle) if idle else {}))
+                build=build, **(dict(keepalive=300, idle=idle) if idle else {}))
     keytab, rcdir = os.path.join(srv.tmp, "http.keytab"), os.path.join(srv.tmp, "rcache")
     shutil.copy(os.path.join(keydir, "http.keytab"), keytab)
     www = pwd.getpwnam("www-data")
@@ -102,6 +103,8 @@ def run_bench(h):
     conns, idle, warm = (2, 20, 2) if h.args.smoke else (8, 500, WARM_CONNECTIONS)
     client = h.cc("gss-ntlm-load.c", "-lgssapi_krb5")
     scenarios, runs = [scenario(r) for r in RUNS], Runs()
+    # mod_authcache's runs with each build (--before), on an httpd each
+    tagged = lambda sid, loc: h.tagged(sid) if loc == "krb" else [(sid, "after")]
     with domain(h) as (samba, dc):
         keydir = tempfile.mkdtemp(prefix="authcache-bench-krb-")
         os.chmod(keydir, 0o755)
@@ -116,19 +119,21 @@ def run_bench(h):
             if subprocess.run(["kinit", "%s@%s" % (USER, REALM)], input=PASSWORD + "\n", text=True,
                               capture_output=True, timeout=60).returncode:
                 raise BenchError("kinit %s@%s failed" % (USER, REALM))
-            with server(h, keydir, True) as rc, server(h, keydir, False) as norc:
-                srvs = dict(rc=rc, norc=norc)
+            with contextlib.ExitStack() as stack:
+                srvs = {(rcn, b): stack.enter_context(server(h, keydir, rcn == "rc", build=b))
+                        for rcn in ("rc", "norc") for b in h.builds}
                 for s in srvs.values():
                     for loc in ("krb", "gss"):
                         s.expect("/%s/small.txt" % loc, 401)
                         s.expect("/%s/small.txt" % loc, 200, "--negotiate", "-u", ":")
                 kdc0 = kdccount(samba, dc)
                 for r in range(rounds):
-                    for sid, rcn, loc, mode, _, _ in scenarios:
-                        s = srvs[rcn]
-                        runs.add(sid, r, s.measure(lambda: h.load(
-                            client, s.url("/%s/small.txt" % loc), mode, secs + 45, s.env, connections=conns,
-                            seconds=secs, mech="krb5"), COUNTERS if loc == "krb" else ()))
+                    for s0, rcn, loc, mode, _, _ in scenarios:
+                        for sid, b in tagged(s0, loc):
+                            s = srvs[rcn, b]
+                            runs.add(sid, r, s.measure(lambda: h.load(
+                                client, s.url("/%s/small.txt" % loc), mode, secs + 45, s.env, connections=conns,
+                                seconds=secs, mech="krb5"), COUNTERS if loc == "krb" else ()))
                 kdc = kdccount(samba, dc) - kdc0
             # memory per idle connection holding an identity, over a plain
             # one, after the logon and after a further request (as NTLM's)
@@ -165,12 +170,14 @@ def run_bench(h):
                                       runs.med(s, "client_cpu"))
           for s, _, loc, _, _, label in scenarios],
     ]
-    return dict(rows=[runs.row("kerberos", s, label, base, "gss krb5") for s, _, _, _, base, label in scenarios],
+    return dict(rows=[runs.row("kerberos", s, label, base, "gss krb5") for s0, _, loc, _, base, label in scenarios
+                      for s, _ in tagged(s0, loc)],
                 details=details,
-                targets={"krb_cached_vs_static": runs.target("ac-cached", "static"),
-                         "krb_handshake_vs_gssapi": runs.target("ac-handshake", "peer-handshake", (
-                             "replay cache on for both; with KRB5RCACHETYPE=none: %.2fx req/s") % runs.ratio(
-                                 "ac-handshake-norc", "peer-handshake-norc"))},
+                targets=runs.targets(h, {
+                    "krb_cached_vs_static": ("ac-cached", "static", ""),
+                    "krb_handshake_vs_gssapi": ("ac-handshake", "peer-handshake", (
+                        "replay cache on for both; with KRB5RCACHETYPE=none: %.2fx req/s") % runs.ratio(
+                            "ac-handshake-norc", "peer-handshake-norc"))}),
                 memory={"krb_connection": (round(over["authcache-1"][0], 2), (
                     "RSS of an idle keep-alive connection holding a Kerberos identity over a plain one (%d idle "
                     "connections, glibc's per-thread malloc caches off; idle after a second request: %.2f kB; mod_auth_gssapi: %.2f kB, %.2f kB)") % (
