@@ -78,21 +78,39 @@ static const char *const param_names[P_COUNT] = {
 };
 
 /*
- * RFC 7230 tchar: ALPHA, DIGIT and !#$%&'*+-.^_`|~, as a bitmap of the
- * 128 ASCII codes (the parser asks once per byte)
+ * The parser's byte classes, one look-up per byte: C_TCHAR for RFC 7230
+ * tchar (ALPHA, DIGIT and !#$%&'*+-.^_`|~), C_QSTOP for what ends a run of
+ * plain bytes in a quoted-string ('"', '\\' and the controls), C_HEX for
+ * hex digits. Bytes from 0x80 are none: obs-text, allowed in quoted-strings
+ * only.
  */
+#define C_TCHAR 1
+#define C_QSTOP 2
+#define C_HEX   4
+static const unsigned char byte_class[256] = {
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,     /* 0x00 */
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,     /* 0x10 */
+    0, 1, 2, 1, 1, 1, 1, 1, 0, 0, 1, 1, 0, 1, 1, 0,     /* 0x20 */
+    5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 0, 0, 0, 0, 0, 0,     /* 0x30 */
+    0, 5, 5, 5, 5, 5, 5, 1, 1, 1, 1, 1, 1, 1, 1, 1,     /* 0x40 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 2, 0, 1, 1,     /* 0x50 */
+    1, 5, 5, 5, 5, 5, 5, 1, 1, 1, 1, 1, 1, 1, 1, 1,     /* 0x60 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1, 2,     /* 0x70 */
+};
+
 static int is_tchar(unsigned char c)
 {
-    static const apr_uint64_t map[2] = {
-        APR_UINT64_C(0x03ff6cfa00000000), APR_UINT64_C(0x57ffffffc7fffffe)
-    };
-
-    return c < 128 && (map[c >> 6] >> (c & 63)) & 1;
+    return byte_class[c] & C_TCHAR;
 }
 
 static int is_ctl(unsigned char c)
 {
     return c < 0x20 || c == 0x7f;
+}
+
+static int is_qstop(unsigned char c)
+{
+    return byte_class[c] & C_QSTOP;
 }
 
 static apr_size_t skip_ows(const unsigned char *s, apr_size_t i,
@@ -119,7 +137,11 @@ static apr_status_t read_value(const unsigned char *s, apr_size_t len,
 
         start = ++i;
         /* first pass: find the end and check every character */
-        while (i < len && s[i] != '"') {
+        for (;;) {
+            while (i < len && !is_qstop(s[i]))
+                i++;
+            if (i == len || s[i] == '"')
+                break;
             if (s[i] == '\\') {
                 escaped = 1;
                 if (++i == len)
@@ -163,17 +185,30 @@ static apr_status_t read_value(const unsigned char *s, apr_size_t len,
     return APR_SUCCESS;
 }
 
+/*
+ * 1 when the n tchars at name spell want (lower case, n long) in any
+ * case. Or-ing 0x20 folds only letters here: the one other byte it maps
+ * onto a char of the names ('*') is 0x0a, which is no tchar.
+ */
+static int name_is(const unsigned char *name, apr_size_t n, const char *want)
+{
+    apr_size_t i;
+
+    for (i = 0; i < n; i++)
+        if ((name[i] | 0x20) != (unsigned char)want[i])
+            return 0;
+    return 1;
+}
+
 static int param_index(const unsigned char *name, apr_size_t n)
 {
     static const unsigned char lens[P_COUNT] = { 8, 9, 5, 5, 3, 8, 9, 6,
                                                  6, 3, 2, 8 };
     int k;
 
-    for (k = 0; k < P_COUNT; k++) {
-        if (lens[k] == n
-            && !strncasecmp((const char *)name, param_names[k], n))
+    for (k = 0; k < P_COUNT; k++)
+        if (lens[k] == n && name_is(name, n, param_names[k]))
             return k;
-    }
     return -1;
 }
 
@@ -239,12 +274,25 @@ static int all_hex(const char *s, apr_size_t n)
 {
     apr_size_t i;
 
-    if (strlen(s) != n)
-        return 0;
-    for (i = 0; i < n; i++)
-        if (hexval((unsigned char)s[i]) < 0)
+    for (i = 0; i < n; i++)         /* a NUL is no hex digit: no strlen */
+        if (!(byte_class[(unsigned char)s[i]] & C_HEX))
             return 0;
-    return 1;
+    return !s[n];
+}
+
+/* 1 when s is exactly 8 hex digits (hexval stops at the NUL), *v their value */
+static int hex8_value(const char *s, apr_uint32_t *v)
+{
+    apr_uint32_t x = 0;
+    int i, d;
+
+    for (i = 0; i < 8; i++) {
+        if ((d = hexval((unsigned char)s[i])) < 0)
+            return 0;
+        x = x << 4 | (apr_uint32_t)d;
+    }
+    *v = x;
+    return !s[8];
 }
 
 /* RFC 8187 attr-char */
@@ -352,10 +400,9 @@ static apr_status_t check_fields(char *vals[P_COUNT], apr_pool_t *p,
             return refuse(why, "missing nc");
     }
     if (vals[P_NC]) {
-        if (!all_hex(vals[P_NC], 8))
+        if (!hex8_value(vals[P_NC], &out->nc))
             return refuse(why, "nc is not 8 hex digits");
         out->nc_hex = vals[P_NC];
-        out->nc = (apr_uint32_t)strtoul(vals[P_NC], NULL, 16);
     }
     return APR_SUCCESS;
 }
@@ -595,9 +642,8 @@ static EVP_MD_CTX *response_ctx(void)
 /* 1 for qop "auth-int", 0 for "auth", -1 for anything else */
 static int qop_auth_int(const char *qop)
 {
-    if (!qop || (strcasecmp(qop, "auth") && strcasecmp(qop, "auth-int")))
-        return -1;
-    return !strcasecmp(qop, "auth-int");
+    return !qop ? -1 : !strcasecmp(qop, "auth") ? 0
+           : !strcasecmp(qop, "auth-int") ? 1 : -1;
 }
 
 apr_status_t ac_digest_ha2(ac_digest_alg_e alg, const char *qop,
