@@ -7,7 +7,7 @@
  *
  * --connections threads each own one HTTP/1.1 connection and run one
  * logical request ("transfer") after another until --seconds have passed
- * or, in cached and contexts mode with --count N, N transfers have started.
+ * or, with --count N (none, cached and contexts mode), N transfers have started.
  * A transfer is, by --mode:
  *   none         GET without credentials, keep-alive (the baseline)
  *   cached       keep-alive; the first transfer on a connection is the
@@ -654,20 +654,17 @@ static void *run(void *arg)
         return NULL;
     }
     do {
+        if (max_count
+            && __atomic_fetch_add(&started, 1, __ATOMIC_SEQ_CST) >= max_count)
+            return NULL;
         switch (opt.mode) {
         case M_NONE:
             transfer_none(s);
             break;
         case M_CACHED:
-            if (max_count
-                && __atomic_fetch_add(&started, 1, __ATOMIC_SEQ_CST) >= max_count)
-                return NULL;
             transfer_cached(s);
             break;
         default:    /* contexts */
-            if (max_count
-                && __atomic_fetch_add(&started, 1, __ATOMIC_SEQ_CST) >= max_count)
-                return NULL;
             transfer_context(s);
             break;
         }

@@ -18,9 +18,11 @@ TEST_PACKAGES=(libapache2-mod-perl2 libwww-perl perl util-linux redis-server
 PACKAGE_PACKAGES=(dpkg-dev debhelper fakeroot libwbclient-dev)
 # What build/bench needs on top: its load clients (wrk, libcurl, GSSAPI),
 # the NTLM and Kerberos peer it compares against, gnuplot for its chart,
-# and kinit for the Kerberos bench (its KDC: build/samba-dc's packages).
+# kinit for the Kerberos bench (its KDC: build/samba-dc's packages), and
+# valgrind for the instruction counts (callgrind).
 BENCH_PACKAGES=(python3 wrk util-linux procps libcurl4-openssl-dev libkrb5-dev
-                libapache2-mod-auth-gssapi gss-ntlmssp gnuplot-nox krb5-user)
+                libapache2-mod-auth-gssapi gss-ntlmssp gnuplot-nox krb5-user
+                valgrind)
 # Wanted, not required: real fuzzing (without them the corpus is replayed).
 FUZZ_PACKAGES=(clang libclang-rt-dev)
 

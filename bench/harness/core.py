@@ -220,7 +220,7 @@ class Httpd(contextlib.AbstractContextManager):
             self.close()
             raise
 
-    def close(self):
+    def stop(self):
         if self.pid:
             run([self.h.httpd, "-f", self.conf, "-k", "stop"], 30, check=False)
             for _ in range(100):
@@ -230,8 +230,67 @@ class Httpd(contextlib.AbstractContextManager):
             else:
                 os.kill(self.pid, 9)
             self.pid = None
+
+    def close(self):
+        self.stop()
         if not os.environ.get("KEEP_TMP"):
             shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def instructions(self, send, counts):
+        """user-space instructions httpd runs per request, as callgrind counts
+        them: this config in one process (httpd -X, the httpd of start()
+        stopped: they share the port), once per count in counts (two),
+        send(n) making n requests on one keep-alive connection; the
+        difference of the totals over that of the counts, so that start-up,
+        warm-up and shutdown cancel out. Unlike CPU time, not moved by a
+        busy neighbour (repeats agree within 2 %); the kernel's part of a
+        request is not in it."""
+        self.stop()
+        out, totals = os.path.join(self.tmp, "callgrind"), []
+        os.makedirs(out, exist_ok=True)
+        os.chmod(out, 0o777)   # httpd writes its dump as www-data
+        for n in counts:
+            cg = os.path.join(out, "callgrind.%d" % n)
+            with open(os.path.join(out, "valgrind.log"), "w") as log:
+                p = subprocess.Popen(["valgrind", "--tool=callgrind", "--callgrind-out-file=" + cg, "--vgdb=no",
+                                      self.h.httpd, "-X", "-f", self.conf], stdout=log, stderr=subprocess.STDOUT,
+                                     env=dict(os.environ, **self.env))
+            try:
+                for _ in range(300):
+                    try:
+                        if self.get("/static/small.txt")[0] == 200:
+                            break
+                    except OSError:
+                        pass
+                    if p.poll() is not None:
+                        break
+                    time.sleep(0.2)
+                else:
+                    raise BenchError("httpd -X under callgrind does not answer")
+                if os.path.exists(cg):
+                    os.chmod(cg, 0o666)
+                send(n)
+            finally:
+                p.terminate()
+                p.wait(120)
+            m = re.search(r"^(?:totals|summary): (\d+)", proc(cg), re.M)
+            if not m:
+                raise BenchError("callgrind wrote no totals:\n" + proc(os.path.join(out, "valgrind.log"))[-2000:])
+            totals.append(int(m.group(1)))
+        return (totals[1] - totals[0]) / (counts[1] - counts[0])
+
+    def keepalive_gets(self, path, n, headers=None):
+        """n GETs of path on one keep-alive connection, each wanting 200"""
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        try:
+            for _ in range(n):
+                c.request("GET", path, headers=headers or {})
+                r = c.getresponse()
+                r.read()
+                if r.status != 200:
+                    raise BenchError("GET %s: HTTP %d under callgrind" % (path, r.status))
+        finally:
+            c.close()
 
     def __exit__(self, *exc):
         self.close()
@@ -353,13 +412,18 @@ def idle_memory(h, start, client, mode, loc, idle, warm, transfers=1, **opts):
     return per
 
 
+# the requests of instructions()'s two runs: their difference is what is
+# counted, a few seconds under callgrind
+INSTR_COUNTS, INSTR_COUNTS_SMOKE = (200, 1200), (20, 120)
+
+
 class Runs:
     """The figures of one bench, a dict per scenario and round (rps, p50_us,
     p99_us, cpu_us, requests, ...): medians over rounds, and ratios as the
     median of per-round ratios (the pairs compared run back to back)."""
 
     def __init__(self):
-        self.fig = {}
+        self.fig, self.instr = {}, {}
 
     def add(self, sid, rnd, fig):
         self.fig[sid, rnd] = fig
@@ -396,7 +460,19 @@ class Runs:
                 for tid, (a, b, detail) in pairs.items() for sid, _ in h.tagged(a)}
 
     def target(self, a, b, detail=""):
-        """a against its reference b, in req/s and httpd CPU"""
-        return dict(rps_ratio=self.ratio(a, b), cpu=(self.med(a, "cpu_us"), self.med(b, "cpu_us")),
-                    cpu_ratio=self.ratio(a, b, "cpu_us"), detail=detail,
-                    per_round=" ".join("%.2f" % x for x in self.ratios(a, b, "cpu_us")))
+        """a against its reference b, in req/s and httpd CPU, and in
+        instructions where both were counted"""
+        t = dict(rps_ratio=self.ratio(a, b), cpu=(self.med(a, "cpu_us"), self.med(b, "cpu_us")),
+                 cpu_ratio=self.ratio(a, b, "cpu_us"), detail=detail,
+                 per_round=" ".join("%.2f" % x for x in self.ratios(a, b, "cpu_us")))
+        if a in self.instr and b in self.instr:
+            t.update(instr=(self.instr[a], self.instr[b]), instr_ratio=self.instr[a] / self.instr[b])
+        return t
+
+    def count_instructions(self, h, pairs):
+        """pairs: (scenario id, Httpd, send) -> self.instr[sid], each
+        Httpd's own start()ed server stopped by it"""
+        counts = INSTR_COUNTS_SMOKE if h.args.smoke else INSTR_COUNTS
+        for sid, srv, send in pairs:
+            self.instr[sid] = srv.instructions(send, counts)
+            say("  instructions %-16s %9.0f per request (callgrind)" % (sid, self.instr[sid]))

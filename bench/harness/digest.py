@@ -202,6 +202,12 @@ def run_bench(h):
                     runs.add(s, r, srv.measure(lambda: h.load(dl, srv.url("/%s/small.txt" % loc), "none"
                                                               if s == "static" else "cached", secs + 45,
                                                               connections=conns, seconds=secs), COUNTERS))
+        # the same pairs in instructions (digest-load's handshake, one
+        # transfer of each run, cancels out)
+        send = lambda srv, loc, mode: lambda n: h.load(dl, srv.url("/%s/small.txt" % loc), mode, 600,
+                                                       connections=1, seconds=600, count=n)
+        runs.count_instructions(h, [("static", ac, send(ac, "static", "none"))] + [
+            (s, srvs["ac", b], send(srvs["ac", b], "ac-digest", "cached")) for s, b in h.tagged("ac-cached")])
     kn, de = (Store(h, dl, conns, users).run(k, spec, n_ctx, ctx_secs, sample)
               for k, spec in (("known", "authcache:(%d)" % size), ("default", "")))
     t = lambda k: runs.total("ac-cached", k)
@@ -233,7 +239,8 @@ def run_bench(h):
             runs.med("ac-cached-md", "cpu_us") - runs.med("ac-cached", "cpu_us"),
             runs.ratio("ac-cached-md", "ac-cached", "cpu_us")),
     ] + store_details(n_ctx, conns, users, kn, de)
-    return dict(rows=[runs.row("digest", s, label, "static", "digest-load") for s0, _, label, _ in SCENARIOS
+    return dict(instr=runs.instr,
+                rows=[runs.row("digest", s, label, "static", "digest-load") for s0, _, label, _ in SCENARIOS
                       for s, _ in tagged(h, s0)],
                 details=details, data=dict(nc_check=nc, context_store=dict(known=kn, default=de), one_logon=one),
                 targets=dict(runs.targets(h, {"digest_cached_vs_static": ("ac-cached", "static", "")}), **{
