@@ -123,18 +123,17 @@ static apr_size_t skip_ows(const unsigned char *s, apr_size_t i,
 
 /*
  * The value at s[*at..len): a token, or a quoted-string whose quoted-pairs
- * are undone. A NUL-terminated copy goes to *out and *at moves past it.
+ * are undone. *out is it in buf, the header's copy (a NUL where the value
+ * ends; undone quoted-pairs only shorten it), and *at moves past it.
  */
 static apr_status_t read_value(const unsigned char *s, apr_size_t len,
-                               apr_size_t *at, apr_pool_t *p, char **out,
+                               apr_size_t *at, char *buf, char **out,
                                const char **why)
 {
     apr_size_t i = *at, start, n = 0;
-    char *v;
+    int escaped = 0;
 
     if (i < len && s[i] == '"') {
-        int escaped = 0;
-
         start = ++i;
         /* first pass: find the end and check every character */
         for (;;) {
@@ -153,20 +152,7 @@ static apr_status_t read_value(const unsigned char *s, apr_size_t len,
         }
         if (i == len)
             return refuse(why, "unterminated quoted string");
-        if (i - start > AC_DIGEST_VALUE_MAX)
-            return refuse(why, "parameter value too long");
         *at = i + 1;
-        if (!escaped) {             /* the usual case: a plain copy */
-            *out = apr_pstrmemdup(p, (const char *)s + start, i - start);
-            return APR_SUCCESS;
-        }
-        v = apr_palloc(p, i - start + 1);
-        for (i = start; s[i] != '"'; i++) {
-            if (s[i] == '\\')
-                i++;
-            v[n++] = (char)s[i];
-        }
-        v[n] = '\0';
     }
     else {
         start = i;
@@ -176,12 +162,21 @@ static apr_status_t read_value(const unsigned char *s, apr_size_t len,
             return refuse(why, i < len && is_ctl(s[i])
                                ? "control character in a parameter value"
                                : "empty or malformed parameter value");
-        if (i - start > AC_DIGEST_VALUE_MAX)
-            return refuse(why, "parameter value too long");
-        v = apr_pstrmemdup(p, (const char *)s + start, i - start);
         *at = i;
     }
-    *out = v;
+    if (i - start > AC_DIGEST_VALUE_MAX)
+        return refuse(why, "parameter value too long");
+    *out = buf + start;
+    if (!escaped) {                 /* the usual case: ends where it ends */
+        buf[i] = '\0';
+        return APR_SUCCESS;
+    }
+    for (i = start; s[i] != '"'; i++) {
+        if (s[i] == '\\')
+            i++;
+        buf[start + n++] = (char)s[i];
+    }
+    buf[start + n] = '\0';
     return APR_SUCCESS;
 }
 
@@ -219,7 +214,7 @@ static int param_index(const unsigned char *name, apr_size_t n)
  * else is refused.
  */
 static apr_status_t split_params(const unsigned char *s, apr_size_t len,
-                                 apr_size_t i, apr_pool_t *p,
+                                 apr_size_t i, char *buf,
                                  char *vals[P_COUNT], const char **why)
 {
     apr_size_t nparams = 0, start;
@@ -247,7 +242,7 @@ static apr_status_t split_params(const unsigned char *s, apr_size_t len,
         if (i == len || s[i] != '=')
             return refuse(why, "missing '=' after a parameter name");
         i = skip_ows(s, i + 1, len);
-        if ((rv = read_value(s, len, &i, p, &v, why)) != APR_SUCCESS)
+        if ((rv = read_value(s, len, &i, buf, &v, why)) != APR_SUCCESS)
             return rv;
         i = skip_ows(s, i, len);
         if (i < len && s[i] != ',')
@@ -442,7 +437,9 @@ apr_status_t ac_digest_parse(const char *value, apr_size_t len,
         return refuse(why, "no parameters after Digest");
     if (s[6] != ' ')
         return refuse(why, "no space after Digest");
-    if ((rv = split_params(s, len, 7, p, vals, why)) != APR_SUCCESS)
+    /* the values are cut out of one copy of the header: no copy each */
+    if ((rv = split_params(s, len, 7, apr_pstrmemdup(p, value, len), vals,
+                           why)) != APR_SUCCESS)
         return rv;
     for (i = 0; i < sizeof(required) / sizeof(required[0]); i++)
         if (!vals[required[i].k])

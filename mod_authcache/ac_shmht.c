@@ -111,31 +111,48 @@ static apr_uint64_t le64(const unsigned char *p)
 
 /*
  * OpenSSL's SipHash (EVP_MAC "SIPHASH", 8-byte output, read little-endian
- * as the reference code writes it), in a context kept per thread and
- * re-keyed per call: making one costs two allocations, more than the
- * hash. Nothing secret stays in it (the table's key is in the table).
- * The context lives as long as its thread. 0 if OpenSSL fails, which
- * leaves the table correct, only slower (every key in one bucket).
+ * as the reference code writes it), in a context kept per thread: making
+ * one costs two allocations, more than the hash. It is keyed again only
+ * for another key than the last (a NULL key to EVP_MAC_init reuses the
+ * context's): keying parses the parameters and costs as much as hashing a
+ * short key. Nothing secret stays in it (the table's key is in the
+ * table). The context lives as long as its thread. 0 if OpenSSL fails,
+ * which leaves the table correct, only slower (every key in one bucket).
  */
-static __thread EVP_MAC_CTX *sip_ctx;
+static __thread struct {
+    EVP_MAC_CTX *ctx;
+    int keyed;                          /* with key */
+    unsigned char key[AC_SHMHT_SEED_LEN];
+} sip;
 
-apr_uint64_t ac_siphash24(const unsigned char key[AC_SHMHT_SEED_LEN],
-                          const void *data, apr_size_t len)
+/* sip.ctx ready for a hash under key, keyed only if key is not the last */
+static int sip_ready(const unsigned char key[AC_SHMHT_SEED_LEN])
 {
     EVP_MAC *mac;
-    size_t size = 8, out_len = 0;
+    size_t size = 8;
     OSSL_PARAM params[] = {
         OSSL_PARAM_construct_size_t(OSSL_MAC_PARAM_SIZE, &size),
         OSSL_PARAM_END
     };
+
+    if (!sip.ctx && (mac = ac_crypto_siphash()))
+        sip.ctx = EVP_MAC_CTX_new(mac);
+    if (!sip.ctx)
+        return 0;
+    if (sip.keyed && !memcmp(sip.key, key, sizeof(sip.key)))
+        return EVP_MAC_init(sip.ctx, NULL, 0, NULL);
+    memcpy(sip.key, key, sizeof(sip.key));
+    return sip.keyed = EVP_MAC_init(sip.ctx, key, AC_SHMHT_SEED_LEN, params);
+}
+
+apr_uint64_t ac_siphash24(const unsigned char key[AC_SHMHT_SEED_LEN],
+                          const void *data, apr_size_t len)
+{
+    size_t out_len = 0;
     unsigned char out[8];
 
-    if (!sip_ctx && (mac = ac_crypto_siphash()))
-        sip_ctx = EVP_MAC_CTX_new(mac);
-    if (!sip_ctx
-        || !EVP_MAC_init(sip_ctx, key, AC_SHMHT_SEED_LEN, params)
-        || !EVP_MAC_update(sip_ctx, data, len)
-        || !EVP_MAC_final(sip_ctx, out, &out_len, sizeof(out))
+    if (!sip_ready(key) || !EVP_MAC_update(sip.ctx, data, len)
+        || !EVP_MAC_final(sip.ctx, out, &out_len, sizeof(out))
         || out_len != sizeof(out))
         return 0;
     return le64(out);

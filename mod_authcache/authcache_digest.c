@@ -356,21 +356,21 @@ static int response_ok(const authcache_digest_req *q)
     const ac_digest_req_t *d = &q->d;
     char sess_ha1[AUTHCACHE_DIGEST_HEX_MAX], expect[AUTHCACHE_DIGEST_HEX_MAX];
     char ha2[AUTHCACHE_DIGEST_HEX_MAX];
+    const char *key = d->sess ? sess_ha1 : q->ha1;
     apr_status_t rv = APR_SUCCESS;
     int ok;
 
     if (d->sess)
         rv = ac_digest_ha1_sess(d->alg, q->ha1, d->nonce, d->cnonce,
                                 sess_ha1);
-    else
-        apr_cpystrn(sess_ha1, q->ha1, sizeof(sess_ha1));
     if (rv == APR_SUCCESS)
         rv = request_ha2(q, ha2);
     if (rv == APR_SUCCESS)
-        rv = ac_digest_response_ha2(d->alg, sess_ha1, d->nonce, d->nc_hex,
+        rv = ac_digest_response_ha2(d->alg, key, d->nonce, d->nc_hex,
                                     d->cnonce, d->qop_name, ha2, expect);
     ok = rv == APR_SUCCESS && authcache_digest_hex_same(expect, d->response);
-    OPENSSL_cleanse(sess_ha1, sizeof(sess_ha1));
+    if (d->sess)
+        OPENSSL_cleanse(sess_ha1, sizeof(sess_ha1));
     return ok;
 }
 

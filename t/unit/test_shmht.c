@@ -132,6 +132,14 @@ static void test_hash(void)
     key[0] ^= 1;
     ok(ac_siphash24(key, msg, 15) != APR_UINT64_C(0xa129ca6149be45e5),
        "another seed, another hash");
+    /* the context is keyed again only for another seed: back and forth */
+    key[0] ^= 1;
+    ok(ac_siphash24(key, msg, 15) == APR_UINT64_C(0xa129ca6149be45e5)
+       && ac_siphash24(key, msg, 8) == APR_UINT64_C(0x93f5f5799a932462),
+       "the first seed again, twice: the paper's hashes");
+    key[15] ^= 0x80;
+    ok(ac_siphash24(key, msg, 15) != APR_UINT64_C(0xa129ca6149be45e5),
+       "a seed differing in its last byte: another hash");
 }
 
 static void test_geometry(void)
