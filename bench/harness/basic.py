@@ -2,7 +2,8 @@
 """Basic: one httpd, four locations that differ only in the authn path:
 static (no auth: the baseline), mod_authn_file over a bcrypt (cost 10)
 htpasswd file, mod_authn_socache in front of it, and mod_authcache in front
-of it (hits). wrk runs them interleaved per round."""
+of it (hits). wrk runs them interleaved per round; then the hits again,
+side by side with static on an httpd of its own."""
 import base64
 import contextlib
 import time
@@ -41,6 +42,10 @@ def run_bench(h):
             for s, _, _ in SCENARIOS[1:] if b == "after" else SCENARIOS[1:2]:
                 srv.expect("/%s/small.txt" % s, 401)
                 srv.expect("/%s/small.txt" % s, 200, "-u", "%s:%s" % (USER, PASSWORD))
+        # static's own httpd (as the others') for the pairs run side by side
+        alone = stack.enter_context(Httpd(h, mods.split(), body, [s for s, _, _ in SCENARIOS]))
+        alone.write("users.htpasswd", "")
+        alone.start()
         srv = srvs["after"]
         c0 = srv.counters()
         for r in range(rounds):
@@ -53,6 +58,12 @@ def run_bench(h):
                                                                    ["-H", auth])))
                 if s in ("file", "socache"):
                     time.sleep(2)
+            # the hit target's pair again, side by side (mod_authcache's httpd
+            # of each build against static's own)
+            load = lambda srv, s: lambda: h.wrk(srv.url("/%s/small.txt" % s), secs, ["-H", auth])
+            for sid, b in h.tagged("authcache"):
+                runs.side_by_side((sid, srvs[b], load(srvs[b], "authcache")),
+                                  ("static", alone, load(alone, "static")), r)
         c1 = srv.counters()
         # the pair in instructions, each with the header as wrk sent it
         send = lambda srv, s: lambda n: srv.keepalive_gets("/%s/small.txt" % s, n, {"Authorization": auth[15:]})

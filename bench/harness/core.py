@@ -14,6 +14,7 @@ import statistics
 import string
 import subprocess
 import tempfile
+import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -423,7 +424,7 @@ class Runs:
     median of per-round ratios (the pairs compared run back to back)."""
 
     def __init__(self):
-        self.fig, self.instr = {}, {}
+        self.fig, self.instr, self.pairs = {}, {}, {}
 
     def add(self, sid, rnd, fig):
         self.fig[sid, rnd] = fig
@@ -467,7 +468,39 @@ class Runs:
                  per_round=" ".join("%.2f" % x for x in self.ratios(a, b, "cpu_us")))
         if a in self.instr and b in self.instr:
             t.update(instr=(self.instr[a], self.instr[b]), instr_ratio=self.instr[a] / self.instr[b])
+        if (a, b) in self.pairs:
+            # judged side by side, where the bench ran the pair so too
+            r = [x for _, x in sorted(self.pairs[a, b].items())]
+            t.update(cpu_ratio=statistics.median(r), sequential_cpu_ratio=t["cpu_ratio"],
+                     per_round=" ".join("%.2f" % x for x in r) + " side by side (one after the other: %s)" %
+                     t["per_round"])
         return t
+
+    def side_by_side(self, a, b, rnd):
+        """a and b, each (scenario id, Httpd, load), run at the same time on
+        httpds of their own (both on CPU 0, their clients on CPU 1): the
+        ratio of a's httpd CPU per request to b's for this round. Run one
+        after the other, the two meet other moments of a shared machine,
+        and their ratio moves by 10 % from round to round; side by side they
+        meet the same ones, and it moves by 2 %."""
+        figs, errors = {}, []
+
+        def go(sid, srv, load):
+            try:
+                figs[sid] = srv.measure(load)
+            except Exception as e:   # re-raised below, in the bench's thread
+                errors.append(e)
+        threads = [threading.Thread(target=go, args=x) for x in (a, b)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        if errors:
+            raise errors[0]
+        ratio = figs[a[0]]["cpu_us"] / figs[b[0]]["cpu_us"]
+        self.pairs.setdefault((a[0], b[0]), {})[rnd] = ratio
+        say("  round %d %-16s side by side with %s: httpd %.1f / %.1fus/req, %.3fx" % (
+            rnd + 1, a[0], b[0], figs[a[0]]["cpu_us"], figs[b[0]]["cpu_us"], ratio))
 
     def count_instructions(self, h, pairs):
         """pairs: (scenario id, Httpd, send) -> self.instr[sid], each

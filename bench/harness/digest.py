@@ -195,6 +195,8 @@ def run_bench(h):
         srvs = {(w, b): stack.enter_context(server(h, build=b, peer=w == "md")) for w in ("ac", "md")
                 for b in h.builds}
         ac, md = srvs["ac", "after"], srvs["md", "after"]
+        # static's own httpd (as ac's) for the pairs run side by side
+        alone = stack.enter_context(server(h))
         # auth is enforced, curl's Digest (another implementation) works, and
         # both modules check nonce counts (nc 1, 1 again, 2, 2 again, 3)
         for srv, loc in ((ac, "ac-digest"), (md, "md-digest")):
@@ -209,6 +211,13 @@ def run_bench(h):
                     runs.add(s, r, srv.measure(lambda: h.load(dl, srv.url("/%s/small.txt" % loc), "none"
                                                               if s == "static" else "cached", secs + 45,
                                                               connections=conns, seconds=secs), COUNTERS))
+            # the static target's pair again, side by side (the mod_authcache
+            # httpd of each build against static's own)
+            load = lambda srv, loc, mode: lambda: h.load(dl, srv.url("/%s/small.txt" % loc), mode, secs + 45,
+                                                         connections=conns, seconds=secs)
+            for s, b in h.tagged("ac-cached"):
+                runs.side_by_side((s, srvs["ac", b], load(srvs["ac", b], "ac-digest", "cached")),
+                                  ("static", alone, load(alone, "static", "none")), r)
         # the same pairs in instructions (digest-load's handshake, one
         # transfer of each run, cancels out)
         send = lambda srv, loc, mode: lambda n: h.load(dl, srv.url("/%s/small.txt" % loc), mode, 600,

@@ -140,7 +140,10 @@ def markdown(info, m, status, results, tgts, memory, problems):
                                                                  "CPU ratio per round: " + t["per_round"]) if x))
                  for t in tgts if t["detail"] or t.get("per_round")]
     w += ["", "The targets are judged on the CPU ratio and are informational: `build/bench` fails only when a bench "
-          "produced no figures."]
+          "produced no figures. The Basic hit and Digest against static are judged on their pairs run side by side, "
+          "once a round (the mod_authcache httpd and one of static's own, both on CPU 0, their clients on CPU 1, "
+          "at the same time): the CPU/req columns are the runs one after the other, which their per-round lines "
+          "show too."]
     w += instructions_section(tgts)
     w += ["", "## All scenarios", "",
           "| bench | scenario | client | req/s | p50 | p99 | ratio | httpd CPU/req | CPU ratio | ratio to |",
