@@ -110,7 +110,7 @@ def markdown(info, m, status, results, tgts, memory, problems):
          "- machine: %s; %d MB RAM; %s" % (m["host"], m["memory_mb"], m["os"]),
          "- httpd: %s, MPM %s; wrk %s; %s; loopback only" % (m["httpd"], m["mpm"], m["wrk"], m["pinning"]),
          "- load average (1/5/15 min): %s at the start, %s at the end; per bench: %s. **The machine is shared**: "
-         "only figures measured side by side (each bench interleaves its scenarios per round) mean much" % (
+         "only figures measured in one run (each bench interleaves its scenarios per round) mean much" % (
              m["loadavg_start"], m["loadavg_end"], "; ".join("%s %s -> %s (%d s)" % (
                  n, s["loadavg_before"], s["loadavg_after"], s["seconds"]) for n, s in status.items())),
          "- per run: %s; figures are medians over rounds, ratios medians of per-round ratios; httpd CPU/req is the "
