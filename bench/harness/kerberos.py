@@ -3,7 +3,7 @@
 the same keytab, both in ONE httpd, with one client (gss-ntlm-load --mech
 krb5: SPNEGO tokens from gss_init_sec_context, the ticket from a kinit
 against build/samba-dc's KDC). Twice: with MIT's replay cache as shipped,
-and with KRB5RCACHETYPE=none, on two httpds run side by side per round, so
+and with KRB5RCACHETYPE=none, on two httpds interleaved per round, so
 the replay cache's cost is measured and not guessed. The DC is the one the
 domain tests use (build/samba-dc), started here under their lock."""
 import contextlib
