@@ -539,6 +539,22 @@ apr_status_t ac_shmht_store(ac_shmht_t *t, const unsigned char *key,
     return APR_SUCCESS;
 }
 
+/* find (expiring) with the caller's hint: see ac_shmht_update */
+static apr_uint32_t *find_hinted(ac_shmht_t *t, const unsigned char *key,
+                                 apr_size_t klen, apr_time_t now,
+                                 apr_uint32_t *hint)
+{
+    apr_uint32_t *link, hash;
+
+    if (hint && *hint && (link = find(t, key, klen, *hint, 1, now)))
+        return link;
+    hash = key_hash(t, key, klen);
+    link = find(t, key, klen, hash, 1, now);
+    if (hint)
+        *hint = link ? hash : 0;
+    return link;
+}
+
 /*
  * ac_shmht_retrieve, which also gives the entry's first chunk (*at) to a
  * caller that goes on to change it.
@@ -546,14 +562,14 @@ apr_status_t ac_shmht_store(ac_shmht_t *t, const unsigned char *key,
 static apr_status_t read_entry(ac_shmht_t *t, const unsigned char *key,
                                apr_size_t klen, apr_time_t now,
                                unsigned char *buf, apr_size_t *len,
-                               apr_uint32_t *at)
+                               apr_uint32_t *at, apr_uint32_t *hint)
 {
     apr_uint32_t *link = NULL;
     apr_size_t vlen;
     cursor_t c;
 
     if (klen <= AC_SHMHT_KEY_MAX)
-        link = find(t, key, klen, key_hash(t, key, klen), 1, now);
+        link = find_hinted(t, key, klen, now, hint);
     if (!link) {
         t->misses++;
         return APR_NOTFOUND;
@@ -582,21 +598,22 @@ apr_status_t ac_shmht_retrieve(ac_shmht_t *t, const unsigned char *key,
 {
     apr_uint32_t i;
 
-    return read_entry(t, key, klen, now, buf, len, &i);
+    return read_entry(t, key, klen, now, buf, len, &i, NULL);
 }
 
 apr_status_t ac_shmht_update(ac_shmht_t *t, const unsigned char *key,
                              apr_size_t klen, apr_time_t expiry,
                              apr_time_t now, unsigned char *buf,
                              apr_size_t cap, ac_shmht_update_fn *fn,
-                             void *baton)
+                             void *baton, apr_uint32_t *hint)
 {
     apr_size_t vlen = cap;
     apr_uint32_t i;
     apr_status_t rv;
     cursor_t c;
 
-    if ((rv = read_entry(t, key, klen, now, buf, &vlen, &i)) != APR_SUCCESS
+    if ((rv = read_entry(t, key, klen, now, buf, &vlen, &i, hint))
+        != APR_SUCCESS
         || (rv = fn(baton, buf, vlen)) != APR_SUCCESS)
         return rv;
     /* the same chunks: the cursor's walk cannot fail a second time */

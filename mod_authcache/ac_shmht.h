@@ -108,6 +108,12 @@ apr_status_t ac_shmht_retrieve(ac_shmht_t *t, const unsigned char *key,
  * unchanged and fn's status returned. APR_NOTFOUND (fn not called) when
  * the key is absent or has expired; APR_ENOSPC when the value is longer
  * than cap.
+ *
+ * hint, if not NULL, is where a caller that updates one key again and
+ * again keeps its hash between calls (0: not known): hashing is most of a
+ * lookup. It is only a hint: the key is still compared whole, and one
+ * that misses (another table, another key) costs a second lookup, never
+ * another entry. It is set to the hash when the key is found, else to 0.
  */
 typedef apr_status_t ac_shmht_update_fn(void *baton, unsigned char *value,
                                         apr_size_t len);
@@ -116,7 +122,7 @@ apr_status_t ac_shmht_update(ac_shmht_t *t, const unsigned char *key,
                              apr_size_t klen, apr_time_t expiry,
                              apr_time_t now, unsigned char *buf,
                              apr_size_t cap, ac_shmht_update_fn *fn,
-                             void *baton);
+                             void *baton, apr_uint32_t *hint);
 
 /* Drops the key's entry; APR_NOTFOUND when there is none. */
 apr_status_t ac_shmht_remove(ac_shmht_t *t, const unsigned char *key,

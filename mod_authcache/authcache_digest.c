@@ -35,6 +35,11 @@
 
 APLOG_USE_MODULE(authcache);
 
+/* digest_resolve copies a context's H(A1) into the request's whole */
+_Static_assert(sizeof(((authcache_digest_req *)0)->ha1)
+               == sizeof(((ac_digest_ctx_t *)0)->ha1),
+               "H(A1) buffers of one size");
+
 /* What a phase says: go on, or answer with this status. */
 #define DIGEST_NEXT (-1)
 
@@ -297,7 +302,9 @@ static int digest_resolve(authcache_digest_req *q)
             return digest_challenge(q->r, q->conf, q->k, NULL, 0);
         }
         q->user = q->cached->user;
-        apr_cpystrn(q->ha1, q->cached->ha1, sizeof(q->ha1));
+        /* the same size (asserted above): a copy, not a scan for the NUL */
+        memcpy(q->ha1, q->cached->ha1, sizeof(q->ha1));
+        q->ha1[sizeof(q->ha1) - 1] = '\0';
         return DIGEST_NEXT;
     }
     q->cached = NULL;
@@ -518,7 +525,8 @@ static int digest_check_user_id(request_rec *r)
     }
     /* H(A1) is a password equivalent: not left in the request's memory */
     OPENSSL_cleanse(q->ha1, sizeof(q->ha1));
-    OPENSSL_cleanse(q->fresh.ha1, sizeof(q->fresh.ha1));
+    if (!q->cached)                     /* only a logon fills fresh */
+        OPENSSL_cleanse(q->fresh.ha1, sizeof(q->fresh.ha1));
     return status;
 }
 

@@ -42,6 +42,7 @@ typedef struct authcache_digest_conn {
     apr_pool_t *pool;                   /* ctx's strings */
     char opaque[AC_DIGEST_OPAQUE_LEN + 1];  /* "": no context held */
     unsigned char wkey[AC_DIGEST_STORE_KEY_LEN];   /* its window's key */
+    apr_uint32_t whash;                 /* its store hint (ac_shmht_update) */
     ac_digest_ctx_t ctx;
     char nonce[AC_DIGEST_NONCE_LEN + 1];
     char nonce_opaque[AC_DIGEST_OPAQUE_LEN + 1];

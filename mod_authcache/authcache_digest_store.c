@@ -52,6 +52,7 @@ apr_status_t authcache_digest_context_get(authcache_digest_req *q)
     apr_cpystrn(k->opaque, q->d.opaque, sizeof(k->opaque));
     memcpy(k->wkey, key, sizeof(key));
     k->wkey[AC_DIGEST_STORE_KEY_LEN - 1] = 'W';
+    k->whash = 0;
     q->cached = &k->ctx;
     return APR_SUCCESS;
 }
@@ -126,7 +127,7 @@ static apr_status_t window_advance(authcache_digest_req *q, int *lost,
 
     rv = authcache_store_update(q->r, q->k->wkey, sizeof(q->k->wkey),
                                 q->cached->expires, buf, sizeof(buf),
-                                window_change, &b);
+                                window_change, &b, &q->k->whash);
     if (!b.called) {
         if (rv != APR_NOTFOUND)
             return APR_EGENERAL;            /* the lock */

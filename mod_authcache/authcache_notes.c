@@ -99,22 +99,45 @@ int authcache_auth_status(request_rec *r)
                                          : HTTP_UNAUTHORIZED;
 }
 
+/*
+ * 1 when t holds no AUTHCACHE_ entry, so that ours can be added rather
+ * than set: APR's set compares a name with every entry whose first four
+ * bytes (its whole checksum) match, and all of ours begin "AUTH". An entry
+ * of ours may be there already in a subrequest (which copies its parent's
+ * environment), on a second grant, or from SetEnvIf; then set replaces it.
+ */
+static int none_of_ours(const apr_table_t *t)
+{
+    const apr_array_header_t *a = apr_table_elts(t);
+    const apr_table_entry_t *e = (const apr_table_entry_t *)a->elts;
+    int i;
+
+    for (i = 0; i < a->nelts; i++)
+        if (e[i].key && !strncasecmp(e[i].key, "AUTHCACHE_", 10))
+            return 0;
+    return 1;
+}
+
+static void vars_apply(apr_table_t *t, const authcache_req_rec *q)
+{
+    int fresh = none_of_ours(t);
+    void (*put)(apr_table_t *, const char *, const char *) =
+        fresh ? apr_table_addn : apr_table_setn;
+
+    put(t, AUTHCACHE_VAR_CACHED_CRED, q->cached ? "1" : "0");
+    put(t, AUTHCACHE_VAR_SOURCE, q->source);
+    put(t, AUTHCACHE_VAR_USER, q->user);
+    put(t, AUTHCACHE_VAR_DOMAIN, q->domain);
+    if (q->groups)
+        put(t, AUTHCACHE_VAR_GROUPS, q->groups);
+    else if (!fresh)            /* another credential's list must not stay */
+        apr_table_unset(t, AUTHCACHE_VAR_GROUPS);
+}
+
 static void notes_apply(request_rec *r, const authcache_req_rec *q)
 {
-    const char *flag = q->cached ? "1" : "0";
-
-    apr_table_setn(r->notes, AUTHCACHE_VAR_CACHED_CRED, flag);
-    apr_table_setn(r->notes, AUTHCACHE_VAR_SOURCE, q->source);
-    apr_table_setn(r->notes, AUTHCACHE_VAR_USER, q->user);
-    apr_table_setn(r->notes, AUTHCACHE_VAR_DOMAIN, q->domain);
-    apr_table_setn(r->subprocess_env, AUTHCACHE_VAR_CACHED_CRED, flag);
-    apr_table_setn(r->subprocess_env, AUTHCACHE_VAR_SOURCE, q->source);
-    apr_table_setn(r->subprocess_env, AUTHCACHE_VAR_USER, q->user);
-    apr_table_setn(r->subprocess_env, AUTHCACHE_VAR_DOMAIN, q->domain);
-    if (q->groups) {
-        apr_table_setn(r->notes, AUTHCACHE_VAR_GROUPS, q->groups);
-        apr_table_setn(r->subprocess_env, AUTHCACHE_VAR_GROUPS, q->groups);
-    }
+    vars_apply(r->notes, q);
+    vars_apply(r->subprocess_env, q);
 }
 
 void authcache_notes_set(request_rec *r, int cached, const char *source,

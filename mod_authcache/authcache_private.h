@@ -410,12 +410,14 @@ apr_status_t authcache_store_put_raw(request_rec *r, const unsigned char *key,
  * store that is one lookup, the value rewritten where it is; in other
  * providers a get and a put. APR_NOTFOUND (fn not called) when there is
  * no such record or it cannot be read; fn's status when it refused;
- * otherwise the lock's or the write's.
+ * otherwise the lock's or the write's. hint: see ac_shmht_update (the
+ * other providers ignore it).
  */
 apr_status_t authcache_store_update(request_rec *r, const unsigned char *key,
                                     unsigned int klen, apr_time_t expires,
                                     unsigned char *buf, unsigned int cap,
-                                    ac_shmht_update_fn *fn, void *baton);
+                                    ac_shmht_update_fn *fn, void *baton,
+                                    apr_uint32_t *hint);
 /* A plain read of a raw record (no read-change-write). */
 apr_status_t authcache_store_read(request_rec *r, const unsigned char *key,
                                   unsigned int klen, unsigned char *buf,

@@ -401,12 +401,13 @@ apr_status_t authcache_shmht_update(ap_socache_instance_t *ctx,
                                     const unsigned char *id,
                                     unsigned int idlen, apr_time_t expiry,
                                     unsigned char *buf, unsigned int cap,
-                                    ac_shmht_update_fn *fn, void *baton)
+                                    ac_shmht_update_fn *fn, void *baton,
+                                    apr_uint32_t *hint)
 {
     if (!ctx->table)
         return APR_NOTFOUND;
     return ac_shmht_update(ctx->table, id, idlen, expiry, apr_time_now(), buf,
-                           cap, fn, baton);
+                           cap, fn, baton, hint);
 }
 
 typedef struct {

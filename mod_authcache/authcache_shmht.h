@@ -29,6 +29,7 @@ apr_status_t authcache_shmht_update(ap_socache_instance_t *ctx,
                                     const unsigned char *id,
                                     unsigned int idlen, apr_time_t expiry,
                                     unsigned char *buf, unsigned int cap,
-                                    ac_shmht_update_fn *fn, void *baton);
+                                    ac_shmht_update_fn *fn, void *baton,
+                                    apr_uint32_t *hint);
 
 #endif /* AUTHCACHE_SHMHT_H */

@@ -228,7 +228,8 @@ static apr_status_t update_by_get_put(request_rec *r, const unsigned char *key,
 apr_status_t authcache_store_update(request_rec *r, const unsigned char *key,
                                     unsigned int klen, apr_time_t expires,
                                     unsigned char *buf, unsigned int cap,
-                                    ac_shmht_update_fn *fn, void *baton)
+                                    ac_shmht_update_fn *fn, void *baton,
+                                    apr_uint32_t *hint)
 {
     apr_status_t rv;
 
@@ -240,7 +241,8 @@ apr_status_t authcache_store_update(request_rec *r, const unsigned char *key,
     if (!store_is_shmht)
         rv = update_by_get_put(r, key, klen, expires, buf, cap, fn, baton);
     else if ((rv = authcache_shmht_update(store_inst, key, klen, expires, buf,
-                                          cap, fn, baton)) == APR_ENOSPC)
+                                          cap, fn, baton, hint))
+             == APR_ENOSPC)
         rv = APR_NOTFOUND;        /* a longer record: not one to read */
     mutex_unlock(r);
     return rv;

@@ -7,7 +7,7 @@ use Apache::Test qw(-withtestmore);
 use lib 't/lib';
 use AuthCacheTest;
 
-plan tests => 11;
+plan tests => 13;
 
 write_users('users-a', cora => 'Cora-pass1', 'EXAMPLE\\dave' => 'Dave-pass1');
 my $res;
@@ -47,5 +47,13 @@ like($lines[-1] // '', qr/cached=1 source=basic-token domain=EXAMPLE/,
 $res = basic_get('/plain-cgi/env.pl', 'cora', 'Cora-pass1');
 is($res->code . ' ' . join(',', $res->content =~ /^(AUTHCACHE_\w+)=/mg),
    '200 ', 'a login mod_authcache did not check carries no AUTHCACHE_ variables');
+# variables of ours set before the logon (SetEnvIf): the logon's user
+# replaces the preset one, and a group list it does not carry is not left
+# behind for the application (the file provider gives no groups)
+$res = basic_get('/basic/', 'cora', 'Cora-pass1');
+is($res->header('X-Env'), 'cora/(null)', 'no preset: the logon\'s variables');
+$res = basic_get('/basic/', 'cora', 'Cora-pass1', 'X-Preset' => 'yes');
+is($res->header('X-Env'), 'cora/(null)',
+   'preset AUTHCACHE_USER replaced, preset AUTHCACHE_GROUPS dropped');
 $res = basic_get('/basic/', 'cora', 'wrong');
 unlike($res->header('X-Cached') // '', qr/^[01]$/, 'no flag on a refused login');

@@ -462,7 +462,58 @@ static apr_status_t update(ac_shmht_t *t, unsigned n, apr_time_t expiry,
     unsigned char k[64], buf[256];
 
     key_n(k, 17, n);
-    return ac_shmht_update(t, k, 17, expiry, now, buf, cap, flip, calls);
+    return ac_shmht_update(t, k, 17, expiry, now, buf, cap, flip, calls, NULL);
+}
+
+static apr_status_t update_hinted(ac_shmht_t *t, unsigned n, apr_time_t now,
+                                  int *calls, apr_uint32_t *hint)
+{
+    unsigned char k[64], buf[256];
+
+    key_n(k, 17, n);
+    return ac_shmht_update(t, k, 17, 2000, now, buf, sizeof(buf), flip, calls,
+                           hint);
+}
+
+static apr_uint32_t hash_n(unsigned n)
+{
+    unsigned char k[64];
+
+    key_n(k, 17, n);
+    return (apr_uint32_t)ac_siphash24(seed, k, 17);
+}
+
+/* a caller's kept hash spares hashing, and a wrong one finds no other entry */
+static void test_update_hint(void)
+{
+    char v[61];
+    ac_shmht_t *t;
+    void *mem;
+    apr_uint32_t hint = 0;
+    int calls = 0;
+
+    t = table(&mem, 4096, 16);
+    memset(v, 'a', sizeof(v));
+    put(t, 1, 17, v, sizeof(v), 1000, 0);
+    put(t, 2, 17, v, sizeof(v), 1000, 0);
+    ok(update_hinted(t, 1, 10, &calls, &hint) == APR_SUCCESS
+       && hint == hash_n(1) && hint != 0,
+       "update with no hint: found, and the hint is the key's hash");
+    ok(update_hinted(t, 1, 10, &calls, &hint) == APR_SUCCESS && calls == 2
+       && hint == hash_n(1) && holds(t, 1, 17, v, sizeof(v), 10),
+       "update with the key's hint: found again (flipped back)");
+    hint = hash_n(2);
+    memset(v, 'A', sizeof(v));
+    ok(update_hinted(t, 1, 10, &calls, &hint) == APR_SUCCESS && calls == 3
+       && hint == hash_n(1) && holds(t, 1, 17, v, sizeof(v), 10),
+       "another key's hint: the key's own entry changed, the hint mended");
+    memset(v, 'a', sizeof(v));
+    ok(holds(t, 2, 17, v, sizeof(v), 10), "the other key's entry untouched");
+    hint = hash_n(1);
+    ok(update_hinted(t, 3, 10, &calls, &hint) == APR_NOTFOUND && calls == 3
+       && hint == 0,
+       "an absent key with a hint: APR_NOTFOUND, fn not called, hint 0");
+    free(mem);
 }
 
 static void test_update(void)
@@ -664,6 +715,7 @@ int main(void)
     test_collisions();
     test_eviction();
     test_update();
+    test_update_hint();
     test_iterate(p);
     test_relocation();
     test_many();
