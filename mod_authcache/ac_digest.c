@@ -43,10 +43,11 @@ apr_status_t ac_digest_alg_parse(const char *name, ac_digest_alg_e *alg,
     int a;
 
     for (a = 0; a < 3; a++) {
-        if (!strcasecmp(name, alg_names[a]) || !strcasecmp(name,
-                                                          alg_sess_names[a])) {
+        int plain = !strcasecmp(name, alg_names[a]);
+
+        if (plain || !strcasecmp(name, alg_sess_names[a])) {
             *alg = (ac_digest_alg_e)a;
-            *sess = strcasecmp(name, alg_names[a]) != 0;
+            *sess = !plain;
             return APR_SUCCESS;
         }
     }
@@ -195,16 +196,25 @@ static int name_is(const unsigned char *name, apr_size_t n, const char *want)
     return 1;
 }
 
+/*
+ * The one known name that the length and a letter leave (one compare per
+ * parameter, not one per known name), if it is that name.
+ */
 static int param_index(const unsigned char *name, apr_size_t n)
 {
-    static const unsigned char lens[P_COUNT] = { 8, 9, 5, 5, 3, 8, 9, 6,
-                                                 6, 3, 2, 8 };
     int k;
 
-    for (k = 0; k < P_COUNT; k++)
-        if (lens[k] == n && name_is(name, n, param_names[k]))
-            return k;
-    return -1;
+    switch (n) {
+    case 2: k = P_NC; break;
+    case 3: k = (name[0] | 0x20) == 'u' ? P_URI : P_QOP; break;
+    case 5: k = (name[0] | 0x20) == 'r' ? P_REALM : P_NONCE; break;
+    case 6: k = (name[0] | 0x20) == 'c' ? P_CNONCE : P_OPAQUE; break;
+    case 8: k = (name[0] | 0x20) == 'r' ? P_RESPONSE
+                : (name[4] | 0x20) == 'n' ? P_USERNAME : P_USERHASH; break;
+    case 9: k = (name[0] | 0x20) == 'a' ? P_ALGORITHM : P_USERNAME_EXT; break;
+    default: return -1;
+    }
+    return name_is(name, n, param_names[k]) ? k : -1;
 }
 
 /*
@@ -272,6 +282,19 @@ static int all_hex(const char *s, apr_size_t n)
     for (i = 0; i < n; i++)         /* a NUL is no hex digit: no strlen */
         if (!(byte_class[(unsigned char)s[i]] & C_HEX))
             return 0;
+    return !s[n];
+}
+
+/* all_hex, with the digits folded to lower case in the same pass */
+static int hex_fold(char *s, apr_size_t n)
+{
+    apr_size_t i;
+
+    for (i = 0; i < n; i++) {
+        if (!(byte_class[(unsigned char)s[i]] & C_HEX))
+            return 0;
+        s[i] = (char)(s[i] | 0x20);     /* '0'-'9' keep */
+    }
     return !s[n];
 }
 
@@ -351,7 +374,6 @@ static apr_status_t check_fields(char *vals[P_COUNT], apr_pool_t *p,
                                  ac_digest_req_t *out, const char **why)
 {
     apr_status_t rv;
-    char *c;
 
     if (vals[P_USERHASH]) {
         if (!strcasecmp(vals[P_USERHASH], "true"))
@@ -377,10 +399,8 @@ static apr_status_t check_fields(char *vals[P_COUNT], apr_pool_t *p,
         && ac_digest_alg_parse(vals[P_ALGORITHM], &out->alg, &out->sess)
            != APR_SUCCESS)
         return refuse(why, "unsupported algorithm");
-    if (!all_hex(out->response, ac_digest_hex_len(out->alg)))
+    if (!hex_fold(vals[P_RESPONSE], ac_digest_hex_len(out->alg)))
         return refuse(why, "response is not a hash of the algorithm's length");
-    for (c = vals[P_RESPONSE]; *c; c++)     /* out->response is this */
-        *c = (char)(*c | 0x20);             /* hex digits: '0'-'9' keep */
     if (vals[P_QOP]) {
         if (!strcasecmp(vals[P_QOP], "auth"))
             out->qop = AC_DIGEST_QOP_AUTH;

@@ -2,8 +2,8 @@
 /*
  * Differential libFuzzer target for the shared-memory hash table
  * (ac_shmht.c): the input is a table size and a list of operations
- * (store, retrieve, remove, time passing, iterate, move the block to
- * another address), run both on a table and on a simple model of what it
+ * (store, retrieve, update with a right, wrong or no hash hint, remove,
+ * time passing, iterate, move the block to another address), run both on a table and on a simple model of what it
  * must hold: sixteen keys, each with the value and expiry last stored and
  * its write order. Any difference aborts.
  *
@@ -19,6 +19,9 @@
  *   are too few;
  * - an iteration yields exactly the held live entries, oldest first, and
  *   the chunk and entry counts then add up to them;
+ * - an update changes a live entry's value and makes it the newest-written,
+ *   whatever the hint (its own key's hash, another's, noise or none), and
+ *   leaves the hint the key's hash; an absent key is not found, hint 0;
  * - a block copied to another address, attached, holds the same.
  */
 #include <stdint.h>
@@ -39,7 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define START      APR_INT64_C(1000000000)
 
 enum { OP_STORE, OP_RETRIEVE, OP_REMOVE, OP_TIME, OP_ITERATE, OP_MOVE,
-       OP_STORE_BIG, OP_LONG_KEY, OP_COUNT };
+       OP_STORE_BIG, OP_LONG_KEY, OP_UPDATE, OP_COUNT };
 
 typedef struct {
     int stored;                 /* stored and neither removed nor replaced */
@@ -54,6 +57,7 @@ typedef struct {
     apr_uint64_t seq;           /* the last write's */
     apr_uint64_t gone_below;    /* live entries written before: evicted */
     apr_time_t now;
+    apr_uint32_t hints[NKEYS];  /* what the last update left, per key */
 } model_t;
 
 typedef struct {
@@ -200,6 +204,54 @@ static void do_store(ac_shmht_t *t, model_t *m, input_t *in, unsigned op)
     check_retrieve(t, m, k, 0);
     if (expiry > m->now && !live(m, k))
         abort();                /* the entry just stored is gone */
+}
+
+static apr_status_t invert(void *baton, unsigned char *value, apr_size_t len)
+{
+    apr_size_t j;
+
+    ++*(int *)baton;
+    for (j = 0; j < len; j++)
+        value[j] ^= 0xff;
+    return APR_SUCCESS;
+}
+
+static void do_update(ac_shmht_t *t, model_t *m, input_t *in,
+                      const unsigned char *seed)
+{
+    int k = (int)(byte(in) % NKEYS), called = 0, was_live = live(m, k);
+    unsigned how = byte(in);
+    model_entry_t *e = &m->e[k];
+    apr_time_t expiry = m->now + (apr_time_t)byte(in) * 1000;
+    apr_uint32_t hint = how % 4 == 0 ? 0
+                        : how % 4 == 1 ? m->hints[k]
+                        : how % 4 == 2 ? m->hints[(k + 1 + how / 4) % NKEYS]
+                        : how * 0x9e3779b9u;
+    apr_uint32_t hash = (apr_uint32_t)ac_siphash24(seed, keys[k], KEY_LEN(k));
+    apr_size_t j;
+    apr_status_t rv = ac_shmht_update(t, keys[k], KEY_LEN(k), expiry, m->now,
+                                      outbuf, sizeof(outbuf), invert, &called,
+                                      &hint);
+
+    if (rv == APR_SUCCESS) {
+        if (!was_live || called != 1 || hint != hash)
+            abort();
+        e->seq = ++m->seq;
+        e->expiry = expiry;
+        for (j = 0; j < e->vlen; j++)
+            e->value[j] ^= 0xff;
+        m->hints[k] = hint;
+        check_retrieve(t, m, k, 0);
+    }
+    else if (rv == APR_NOTFOUND) {
+        if (called || hint != 0)
+            abort();
+        if (was_live)
+            gone(m, k);
+    }
+    else {
+        abort();
+    }
 }
 
 /* Values too large for the table or for any entry: refused, unchanged. */
@@ -386,6 +438,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             break;
         case OP_LONG_KEY:
             do_long_key(t, &m);
+            break;
+        case OP_UPDATE:
+            do_update(t, &m, &in, seed);
             break;
         }
     }

@@ -441,6 +441,19 @@ static void test_parser(void)
        && !strcmp(r.qop_name, "auth") && r.nc == 1
        && !strcmp(r.nc_hex, "00000001") && !r.userhash && !r.username_ext,
        "RFC 3.9.1 MD5 header: every field");
+    h = "Digest USERNAME=\"u\", REALM=\"r\", NONCE=\"n\", URI=\"/\", "
+        "RESPONSE=\"" MD5R "\", QOP=auth, NC=00000001, CNONCE=\"c\", "
+        "OPAQUE=\"o\", ALGORITHM=MD5-sess, USERHASH=false";
+    ok(ac_digest_parse(h, strlen(h), pool, &r, &why) == APR_SUCCESS
+       && !strcmp(r.username, "u") && !strcmp(r.realm, "r")
+       && !strcmp(r.nonce, "n") && !strcmp(r.uri, "/")
+       && !strcmp(r.response, MD5R) && r.qop == AC_DIGEST_QOP_AUTH
+       && r.nc == 1 && !strcmp(r.cnonce, "c") && !strcmp(r.opaque, "o")
+       && r.sess && !r.userhash, "every name in upper case: every field");
+    h = "Digest Username*=UTF-8''u, " BASE;
+    ok(ac_digest_parse(h, strlen(h), pool, &r, &why) == APR_SUCCESS
+       && r.username_ext && !strcmp(r.username, "u"), "Username*: %s",
+       r.username ? r.username : "");
     h = USER BASE;
     ok(ac_digest_parse(h, strlen(h), pool, &r, &why) == APR_SUCCESS
        && r.alg == AC_DIGEST_MD5 && r.qop == AC_DIGEST_QOP_NONE
