@@ -53,7 +53,7 @@ def run_bench(h):
                 # a bcrypt reply takes a core some 60 ms, 8 are in flight:
                 # a 1 s run may end before the first one
                 t = secs if s in ("static", "authcache") else max(secs, 3)
-                for sid, b in h.tagged(s) if s == "authcache" else [(s, "after")]:
+                for sid, b in h.turns(s, r) if s == "authcache" else [(s, "after")]:
                     runs.add(sid, r, srvs[b].measure(lambda: h.wrk(srvs[b].url("/%s/small.txt" % s), t,
                                                                    ["-H", auth])))
                 if s in ("file", "socache"):
@@ -61,7 +61,7 @@ def run_bench(h):
             # the hit target's pair again, side by side (mod_authcache's httpd
             # of each build against static's own)
             load = lambda srv, s: lambda: h.wrk(srv.url("/%s/small.txt" % s), secs, ["-H", auth])
-            for sid, b in h.tagged("authcache"):
+            for sid, b in h.turns("authcache", r):
                 runs.side_by_side((sid, srvs[b], load(srvs[b], "authcache")),
                                   ("static", alone, load(alone, "static")), r)
         c1 = srv.counters()

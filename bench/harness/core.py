@@ -133,6 +133,12 @@ class Harness:
         ids without a tag are this tree's"""
         return [(sid + ("" if b == "after" else "@" + b), b) for b in self.builds]
 
+    def turns(self, sid, rnd):
+        """tagged(sid) in round rnd, its order turned round every other
+        round: of builds run one after the other, neither always goes first"""
+        t = self.tagged(sid)
+        return t[::-1] if rnd % 2 else t
+
     def sizes(self, seconds, rounds):
         """seconds per run and rounds: --smoke, else the options, else the bench's own"""
         a = self.args

@@ -173,9 +173,10 @@ def store_details(n_ctx, conns, users, kn, de):
     return lines
 
 
-def tagged(h, sid):
-    """a scenario's runs: mod_authcache's with each build (--before)"""
-    return h.tagged(sid) if sid.startswith("ac-") else [(sid, "after")]
+def tagged(h, sid, rnd=0):
+    """a scenario's runs: mod_authcache's with each build (--before), in
+    round rnd's order (Httpd.turns)"""
+    return h.turns(sid, rnd) if sid.startswith("ac-") else [(sid, "after")]
 
 
 def run_bench(h):
@@ -206,7 +207,7 @@ def run_bench(h):
               for srv, loc in ((ac, "ac-digest"), (md, "md-digest"))}
         for r in range(rounds):
             for s0, loc, _, where in SCENARIOS:
-                for s, b in tagged(h, s0):
+                for s, b in tagged(h, s0, r):
                     srv = srvs[where, b]
                     runs.add(s, r, srv.measure(lambda: h.load(dl, srv.url("/%s/small.txt" % loc), "none"
                                                               if s == "static" else "cached", secs + 45,
@@ -215,7 +216,7 @@ def run_bench(h):
             # httpd of each build against static's own)
             load = lambda srv, loc, mode: lambda: h.load(dl, srv.url("/%s/small.txt" % loc), mode, secs + 45,
                                                          connections=conns, seconds=secs)
-            for s, b in h.tagged("ac-cached"):
+            for s, b in h.turns("ac-cached", r):
                 runs.side_by_side((s, srvs["ac", b], load(srvs["ac", b], "ac-digest", "cached")),
                                   ("static", alone, load(alone, "static", "none")), r)
         # the same pairs in instructions (digest-load's handshake, one

@@ -104,7 +104,7 @@ def run_bench(h):
     client = h.cc("gss-ntlm-load.c", "-lgssapi_krb5")
     scenarios, runs = [scenario(r) for r in RUNS], Runs()
     # mod_authcache's runs with each build (--before), on an httpd each
-    tagged = lambda sid, loc: h.tagged(sid) if loc == "krb" else [(sid, "after")]
+    tagged = lambda sid, loc, r=0: h.turns(sid, r) if loc == "krb" else [(sid, "after")]
     with domain(h) as (samba, dc):
         keydir = tempfile.mkdtemp(prefix="authcache-bench-krb-")
         os.chmod(keydir, 0o755)
@@ -129,7 +129,7 @@ def run_bench(h):
                 kdc0 = kdccount(samba, dc)
                 for r in range(rounds):
                     for s0, rcn, loc, mode, _, _ in scenarios:
-                        for sid, b in tagged(s0, loc):
+                        for sid, b in tagged(s0, loc, r):
                             s = srvs[rcn, b]
                             runs.add(sid, r, s.measure(lambda: h.load(
                                 client, s.url("/%s/small.txt" % loc), mode, secs + 45, s.env, connections=conns,

@@ -84,7 +84,7 @@ def run_bench(h):
             say("peer keep-alive re-handshake: not measured")
         for r in range(rounds):
             for s0, cli, loc, mode, _, _ in scenarios:
-                for s, b in h.tagged(s0) if loc.startswith("ntlm") else [(s0, "after")]:
+                for s, b in h.turns(s0, r) if loc.startswith("ntlm") else [(s0, "after")]:
                     runs.add(s, r, srvs[b].measure(lambda: h.load(
                         clients[cli], srvs[b].url("/%s/small.txt" % loc), mode, secs + 45, srvs[b].env,
                         connections=conns, seconds=secs), COUNTERS))

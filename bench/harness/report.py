@@ -38,14 +38,19 @@ def missing(status, *benches):
 
 
 def extra_vs_basic(results, tag=""):
-    """tag: "@before" for the --before build's rows"""
-    cpu = {(r["bench"], r["id"]): r["cpu_us"] for b in ("basic", "digest") for r in results[b]["rows"]}
-    if ("digest", "ac-cached" + tag) not in cpu:
+    """tag: "@before" for the --before build's rows. Each extra is its
+    target's CPU ratio (side by side, where the bench ran the pair so) less
+    one, times its static's CPU per request: a difference of runs made one
+    after the other would carry their load's swing whole."""
+    td = results["digest"]["targets"].get("digest_cached_vs_static" + tag)
+    tb = results["basic"]["targets"].get("basic_hit_vs_static" + tag)
+    if not td or not tb:
         return None
-    d = cpu["digest", "ac-cached" + tag] - cpu["digest", "static"]
-    b = cpu["basic", "authcache" + tag] - cpu["basic", "static"]
+    d, b = ((t["cpu_ratio"] - 1) * t["cpu"][1] for t in (td, tb))
     t = dict(rps_ratio=None, cpu=(d, b), cpu_ratio=d / b if b > 0 else float("inf"),
-             detail="extra httpd CPU per request over static: Digest %+.1fus, Basic hit %+.1fus" % (d, b))
+             detail="extra httpd CPU per request over static, its ratio less one times static's CPU: Digest "
+                    "%+.1fus (%.3f x %.1fus), Basic hit %+.1fus (%.3f x %.1fus)" % (
+                        d, td["cpu_ratio"] - 1, td["cpu"][1], b, tb["cpu_ratio"] - 1, tb["cpu"][1]))
     di, bi = results["digest"].get("instr", {}), results["basic"].get("instr", {})
     if all(k in di for k in ("static", "ac-cached" + tag)) and all(k in bi for k in ("static", "authcache" + tag)):
         d, b = di["ac-cached" + tag] - di["static"], bi["authcache" + tag] - bi["static"]
@@ -121,7 +126,8 @@ def markdown(info, m, status, results, tgts, memory, problems):
     bold = lambda v: re.sub("^(PASS|MISS)$", r"**\1**", v)
     if info.get("before"):
         w += ["Before = mod_authcache built at `%s`, after = this tree, measured in the same run (an httpd each, "
-              "their runs interleaved per round, the references shared)." % info["before"], "",
+              "their runs interleaved per round, which goes first turning round every other round, the references "
+              "shared)." % info["before"], "",
               "| target | before: req/s ratio | before: CPU/req | before: CPU ratio | after: req/s ratio "
               "| after: CPU/req | after: CPU ratio | goal | before | after |",
               "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |"]
