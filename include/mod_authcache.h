@@ -38,9 +38,10 @@ typedef struct {
 } authcache_cred_info;
 
 /*
- * Fills *info and returns 1 when mod_authcache authenticated r (or the main
- * or original request r belongs to); returns 0 and leaves *info alone
- * otherwise. Look it up with APR_RETRIEVE_OPTIONAL_FN and check for NULL:
+ * Fills *info and returns 1 when mod_authcache authenticated r, or the main
+ * or original request r belongs to when that logon answers for r too (the
+ * same user, in the same scope: httpd did not authenticate r again);
+ * returns 0 and leaves *info alone otherwise. Look it up with APR_RETRIEVE_OPTIONAL_FN and check for NULL:
  * it is only there when mod_authcache is loaded.
  */
 APR_DECLARE_OPTIONAL_FN(int, authcache_cred_info_get,

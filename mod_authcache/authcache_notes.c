@@ -113,7 +113,8 @@ static int none_of_ours(const apr_table_t *t)
     int i;
 
     for (i = 0; i < a->nelts; i++)
-        if (e[i].key && !strncasecmp(e[i].key, "AUTHCACHE_", 10))
+        if (e[i].key && (e[i].key[0] | 0x20) == 'a'
+            && !strncasecmp(e[i].key, "AUTHCACHE_", 10))
             return 0;
     return 1;
 }
@@ -138,6 +139,44 @@ static void notes_apply(request_rec *r, const authcache_req_rec *q)
 {
     vars_apply(r->notes, q);
     vars_apply(r->subprocess_env, q);
+}
+
+static void vars_unset(apr_table_t *t)
+{
+    if (none_of_ours(t))
+        return;
+    apr_table_unset(t, AUTHCACHE_VAR_CACHED_CRED);
+    apr_table_unset(t, AUTHCACHE_VAR_SOURCE);
+    apr_table_unset(t, AUTHCACHE_VAR_USER);
+    apr_table_unset(t, AUTHCACHE_VAR_DOMAIN);
+    apr_table_unset(t, AUTHCACHE_VAR_GROUPS);
+}
+
+/*
+ * The decision that answers for r: its own logon, or the one an earlier
+ * request (a subrequest's parent, an internal redirect's origin) made for
+ * the same user in the same scope, which httpd passed on without
+ * authenticating again. Ours for another user or scope, or none (another
+ * module's logon): NULL. What r may learn (notes, groups for
+ * Require authcache-group, the optional function) comes from this only.
+ */
+static const authcache_req_rec *decision_for(request_rec *r)
+{
+    const authcache_req_rec *q = ap_get_module_config(r->request_config,
+                                                      &authcache_module);
+    const request_rec *e;
+
+    if (q && q->source)
+        return q;
+    if (!r->user)
+        return NULL;
+    for (e = earlier(r); e; e = earlier(e)) {
+        q = ap_get_module_config(e->request_config, &authcache_module);
+        if (q && q->source)
+            return q->r_user && !strcmp(q->r_user, r->user)
+                   && !strcmp(q->granted_scope, authcache_scope(r)) ? q : NULL;
+    }
+    return NULL;
 }
 
 void authcache_notes_set(request_rec *r, int cached, const char *source,
@@ -192,22 +231,14 @@ void authcache_notes_reuse(request_rec *r, const authcache_req_rec *e)
  */
 static int notes_fixups(request_rec *r)
 {
-    const request_rec *e;
     const authcache_req_rec *q;
 
     if (!r->user || apr_table_get(r->notes, AUTHCACHE_VAR_CACHED_CRED))
         return DECLINED;
-    for (e = earlier(r); e; e = earlier(e)) {
-        q = ap_get_module_config(e->request_config, &authcache_module);
-        if (q && q->source) {
-            /* the same user in the same scope: httpd passed the decision
-             * on (another module's logon elsewhere is not ours) */
-            if (q->r_user && !strcmp(q->r_user, r->user)
-                && !strcmp(q->granted_scope, authcache_scope(r)))
-                notes_apply(r, q);
-            break;
-        }
-    }
+    if ((q = decision_for(r)))
+        notes_apply(r, q);
+    else        /* a subrequest's copy of its parent's: not this logon's */
+        vars_unset(r->subprocess_env);
     return DECLINED;
 }
 
@@ -226,15 +257,14 @@ static int notes_post_read_request(request_rec *r)
 static authz_status group_check(request_rec *r, const char *require_line,
                                 const void *parsed)
 {
-    const char *groups = NULL, *t = require_line, *want;
-    request_rec *q;
+    const authcache_req_rec *d;
+    const char *groups, *t = require_line, *want;
 
     (void)parsed;
     if (!r->user)
         return AUTHZ_DENIED_NO_USER;
-    for (q = r; q && !groups; q = q->main ? q->main : q->prev)
-        groups = apr_table_get(q->notes, AUTHCACHE_VAR_GROUPS);
-    if (!groups)
+    /* this logon's groups, never an earlier request's for another scope */
+    if (!(d = decision_for(r)) || !(groups = d->groups))
         return AUTHZ_DENIED;
     while (*(want = ap_getword_conf(r->pool, &t))) {
         const char *g = groups;
@@ -258,23 +288,19 @@ static const authz_provider authz_group_provider = { &group_check, NULL };
 
 /*
  * Subrequests and internal redirects do not run authentication again;
- * the answer is in the request that did.
+ * the answer is in the request that did (decision_for).
  */
 static int authcache_cred_info_get(request_rec *r, authcache_cred_info *info)
 {
-    const char *flag;
+    const authcache_req_rec *q = decision_for(r);
 
-    for (; r; r = r->main ? r->main : r->prev) {
-        flag = apr_table_get(r->notes, AUTHCACHE_VAR_CACHED_CRED);
-        if (flag) {
-            info->cached = flag[0] == '1';
-            info->source = apr_table_get(r->notes, AUTHCACHE_VAR_SOURCE);
-            info->user = apr_table_get(r->notes, AUTHCACHE_VAR_USER);
-            info->domain = apr_table_get(r->notes, AUTHCACHE_VAR_DOMAIN);
-            return 1;
-        }
-    }
-    return 0;
+    if (!q)
+        return 0;
+    info->cached = q->cached;
+    info->source = q->source;
+    info->user = q->user;
+    info->domain = q->domain;
+    return 1;
 }
 
 void authcache_notes_register_hooks(apr_pool_t *p)

@@ -15,7 +15,7 @@ use lib 't/lib';
 use AuthCacheTest;
 
 my @shapes = subreq_shapes('/sr-basic');
-plan tests => 5 * @shapes + 6;
+plan tests => 5 * @shapes + 7;
 
 # a user of its own per shape and client: every first login is on a
 # fresh cache
@@ -77,3 +77,12 @@ $v = page_vars($r[0]{body});
 is(join(' ', map { $v->{$_} // '-' } qw(page.REMOTE_USER REMOTE_USER AUTHCACHE_CACHED_CRED)),
    'dave dave 0', 'other authority: dave is let in there by its own backend');
 is($d->{backend_calls}, 2, '  each authority asked once');
+
+# another module's logon inside the request (inc/plain: mod_authn_file on
+# its own): the include runs as carol, and none of the variables the
+# page's logon (ours) set is left in its environment to speak for it
+@r = curl_pages(['-u', 'carol:C4rol-pw'], '/sr-basic/inc/plain.shtml');
+$v = page_vars($r[0]{body});
+is(join('|', map { $v->{$_} // '-' } qw(page.REMOTE_USER app REMOTE_USER AUTHCACHE_CACHED_CRED
+                                         AUTHCACHE_USER)),
+   'carol|cgi|carol||', "another module's logon in an include: none of the page's AUTHCACHE_ variables");

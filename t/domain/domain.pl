@@ -40,7 +40,8 @@ chmod 0755, $dir;
 my $port = do { my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1', LocalPort => 0); my $p = $s->sockport; close $s; $p };
 my $base = "http://127.0.0.1:$port";
 mkdir "$dir/htdocs";
-for my $d (qw(ntlm ntlm-nocache basic group ntlm-group)) {
+for my $d (qw(ntlm ntlm-nocache basic group ntlm-group gr-parent gr-parent-any
+              gr-child gr-child-any)) {
     mkdir "$dir/htdocs/$d";
     open my $f, '>', "$dir/htdocs/$d/index.html" or die; print $f "$d\n"; close $f;
 }
@@ -53,6 +54,13 @@ my $loc = sub {
             'Header always set X-Groups "expr=%{env:AUTHCACHE_GROUPS}"',
             '</Location>');
 };
+# alice in a file as well, with the domain's password: a logon of another
+# authority, which reports no groups
+system('htpasswd', '-b', '-B', '-C', '4', '-c', "$dir/users-file", 'alice', 'Al1ce-Domain!') == 0
+    or die 'htpasswd failed';
+chmod 0644, "$dir/users-file";
+my @file = ('AuthType Basic', 'AuthName domain', 'AuthBasicProvider authcache',
+            'AuthCacheProvider file', "AuthUserFile $dir/users-file");
 my @ntlm = ('AuthType NTLM', 'AuthNTLMProvider winbind', 'AuthNTLMDomain EXAMPLE');
 my @basic = ('AuthType Basic', 'AuthName domain', 'AuthBasicProvider authcache',
              'AuthCacheProvider winbind', 'AuthCacheDefaultDomain EXAMPLE',
@@ -60,7 +68,7 @@ my @basic = ('AuthType Basic', 'AuthName domain', 'AuthBasicProvider authcache',
 open my $fh, '>', "$dir/httpd.conf" or die;
 print $fh join "\n",
     (map { "LoadModule ${_}_module $moddir/mod_$_.so" }
-         qw(mpm_event authn_core authz_core authz_user auth_basic
+         qw(mpm_event authn_core authn_file authz_core authz_user auth_basic
             socache_shmcb headers dir)),
     "LoadModule authcache_module $top/mod_authcache/.libs/mod_authcache.so",
     'User nobody', 'Group nogroup', 'ServerName localhost',
@@ -73,6 +81,12 @@ print $fh join "\n",
     $loc->('basic', @basic),
     $loc->('group', @basic), '<Location /group>', 'Require authcache-group "EXAMPLE\\Web Users"', 'AuthzSendForbiddenOnFailure On', '</Location>',
     $loc->('ntlm-group', @ntlm), '<Location /ntlm-group>', 'Require authcache-group "EXAMPLE\\Web Users"', '</Location>',
+    # an internal redirect (ErrorDocument) from a winbind logon into a
+    # section of the file's: authenticated again there, by the file
+    $loc->('gr-parent', @basic, 'ErrorDocument 404 /gr-child/index.html'),
+    $loc->('gr-parent-any', @basic, 'ErrorDocument 404 /gr-child-any/index.html'),
+    '<Location /gr-child>', @file, 'Require authcache-group "EXAMPLE\\Web Users"', '</Location>',
+    '<Location /gr-child-any>', @file, 'Require valid-user', '</Location>',
     '<Location /authcache-status>', 'SetHandler authcache-status', 'Require all granted', '</Location>', '';
 close $fh;
 sub httpd { system($httpd, '-f', "$dir/httpd.conf", '-k', shift) }
@@ -127,6 +141,18 @@ like($r[0], qr/^403\|/, 'Require authcache-group: a non-member is refused (403)'
 like($r[1], qr/^200\|1\|/, 'NTLM + Require authcache-group from the cached credential');
 @r = curl(['-u', 'alice:Al1ce-Domain!'], 'group', 'group', 'group');
 is(authcount() - $c, 3, 'domain logons in the group checks: only the first per cache');
+
+# --- groups answer for their own logon only: the winbind logon's groups do
+# not reach a section that authenticated the request again by the file
+# (which reports none). The same redirect into Require valid-user shows the
+# path works; only the Require line differs.
+my $get = sub { $ua->get("$base/$_[0]", Authorization => 'Basic ' . encode_base64('alice:Al1ce-Domain!', '')) };
+like($get->('gr-parent-any/missing')->content, qr/^gr-child-any$/m,
+     'internal redirect into the file\'s section: served after its own logon');
+is($get->('gr-child/')->code, 401, 'the file\'s section refuses alice its group (no groups from a file)');
+unlike($get->('gr-parent/missing')->content, qr/^gr-child$/m,
+       'internal redirect from a winbind logon with groups: the file\'s section still refuses the group');
+like($get->('gr-parent/')->content, qr/^gr-parent$/m, '  (the winbind section itself lets alice in)');
 
 # --- refusals
 like((curl(['-u', 'carol:C4rol-Domain!'], 'basic'))[0], qr/^401\|/, 'a disabled account is refused (Basic)');
