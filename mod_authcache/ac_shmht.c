@@ -570,6 +570,8 @@ static apr_status_t read_entry(ac_shmht_t *t, const unsigned char *key,
 
     if (klen <= AC_SHMHT_KEY_MAX)
         link = find_hinted(t, key, klen, now, hint);
+    else if (hint)
+        *hint = 0;
     if (!link) {
         t->misses++;
         return APR_NOTFOUND;

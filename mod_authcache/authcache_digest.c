@@ -36,9 +36,9 @@
 APLOG_USE_MODULE(authcache);
 
 /* digest_resolve copies a context's H(A1) into the request's whole */
-_Static_assert(sizeof(((authcache_digest_req *)0)->ha1)
-               == sizeof(((ac_digest_ctx_t *)0)->ha1),
-               "H(A1) buffers of one size");
+typedef char ha1_buffers_of_one_size[
+    sizeof(((authcache_digest_req *)0)->ha1)
+    == sizeof(((ac_digest_ctx_t *)0)->ha1) ? 1 : -1];
 
 /* What a phase says: go on, or answer with this status. */
 #define DIGEST_NEXT (-1)
@@ -303,7 +303,7 @@ static int digest_resolve(authcache_digest_req *q)
             return digest_challenge(q->r, q->conf, q->k, NULL, 0);
         }
         q->user = q->cached->user;
-        /* the same size (asserted above): a copy, not a scan for the NUL */
+        /* the same size (checked above): a copy, not a scan for the NUL */
         memcpy(q->ha1, q->cached->ha1, sizeof(q->ha1));
         q->ha1[sizeof(q->ha1) - 1] = '\0';
         return DIGEST_NEXT;

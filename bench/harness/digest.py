@@ -175,7 +175,7 @@ def store_details(n_ctx, conns, users, kn, de):
 
 def tagged(h, sid, rnd=0):
     """a scenario's runs: mod_authcache's with each build (--before), in
-    round rnd's order (Httpd.turns)"""
+    round rnd's order (Harness.turns)"""
     return h.turns(sid, rnd) if sid.startswith("ac-") else [(sid, "after")]
 
 

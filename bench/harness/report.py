@@ -47,10 +47,11 @@ def extra_vs_basic(results, tag=""):
     if not td or not tb:
         return None
     d, b = ((t["cpu_ratio"] - 1) * t["cpu"][1] for t in (td, tb))
+    how = lambda t: "side by side" if "sequential_cpu_ratio" in t else "one after the other"
     t = dict(rps_ratio=None, cpu=(d, b), cpu_ratio=d / b if b > 0 else float("inf"),
-             detail="extra httpd CPU per request over static, its ratio less one times static's CPU: Digest "
-                    "%+.1fus (%.3f x %.1fus), Basic hit %+.1fus (%.3f x %.1fus)" % (
-                        d, td["cpu_ratio"] - 1, td["cpu"][1], b, tb["cpu_ratio"] - 1, tb["cpu"][1]))
+             detail="extra httpd CPU per request over static, its CPU ratio less one (%s) times static's CPU: "
+                    "Digest %+.1fus (%.3f x %.1fus), Basic hit %+.1fus (%.3f x %.1fus)" % (
+                        how(td), d, td["cpu_ratio"] - 1, td["cpu"][1], b, tb["cpu_ratio"] - 1, tb["cpu"][1]))
     di, bi = results["digest"].get("instr", {}), results["basic"].get("instr", {})
     if all(k in di for k in ("static", "ac-cached" + tag)) and all(k in bi for k in ("static", "authcache" + tag)):
         d, b = di["ac-cached" + tag] - di["static"], bi["authcache" + tag] - bi["static"]

@@ -3,7 +3,7 @@
  * Differential libFuzzer target for the shared-memory hash table
  * (ac_shmht.c): the input is a table size and a list of operations
  * (store, retrieve, update with a right, wrong or no hash hint, remove,
- * time passing, iterate, move the block to another address), run both on a table and on a simple model of what it
+ * time passing, iterate, move the block elsewhere), run both on a table and on a simple model of what it
  * must hold: sixteen keys, each with the value and expiry last stored and
  * its write order. Any difference aborts.
  *
@@ -57,7 +57,7 @@ typedef struct {
     apr_uint64_t seq;           /* the last write's */
     apr_uint64_t gone_below;    /* live entries written before: evicted */
     apr_time_t now;
-    apr_uint32_t hints[NKEYS];  /* what the last update left, per key */
+    apr_uint32_t hints[NKEYS];  /* what the last successful update left */
 } model_t;
 
 typedef struct {
@@ -223,18 +223,30 @@ static void do_update(ac_shmht_t *t, model_t *m, input_t *in,
     unsigned how = byte(in);
     model_entry_t *e = &m->e[k];
     apr_time_t expiry = m->now + (apr_time_t)byte(in) * 1000;
+    int o = (int)((k + 1 + how / 4) % NKEYS);     /* another key */
+    apr_uint32_t hash = (apr_uint32_t)ac_siphash24(seed, keys[k], KEY_LEN(k));
     apr_uint32_t hint = how % 4 == 0 ? 0
                         : how % 4 == 1 ? m->hints[k]
-                        : how % 4 == 2 ? m->hints[(k + 1 + how / 4) % NKEYS]
+                        : how % 4 == 2 ? (apr_uint32_t)ac_siphash24(seed, keys[o],
+                                                                    KEY_LEN(o))
                         : how * 0x9e3779b9u;
-    apr_uint32_t hash = (apr_uint32_t)ac_siphash24(seed, keys[k], KEY_LEN(k));
+    ac_shmht_stats_t before = stats(t), after;
     apr_size_t j;
     apr_status_t rv = ac_shmht_update(t, keys[k], KEY_LEN(k), expiry, m->now,
                                       outbuf, sizeof(outbuf), invert, &called,
                                       &hint);
 
+    after = stats(t);
     if (rv == APR_SUCCESS) {
-        if (!was_live || called != 1 || hint != hash)
+        /* in place: nothing allocated, evicted or removed, one store;
+         * only expired entries met in the bucket are dropped */
+        if (!was_live || called != 1 || hint != hash
+            || after.entries + (after.expired - before.expired)
+               != before.entries
+            || after.chunks_used > before.chunks_used
+            || after.evictions != before.evictions
+            || after.removes != before.removes
+            || after.stores != before.stores + 1)
             abort();
         e->seq = ++m->seq;
         e->expiry = expiry;
@@ -244,7 +256,7 @@ static void do_update(ac_shmht_t *t, model_t *m, input_t *in,
         check_retrieve(t, m, k, 0);
     }
     else if (rv == APR_NOTFOUND) {
-        if (called || hint != 0)
+        if (called || hint != 0 || after.stores != before.stores)
             abort();
         if (was_live)
             gone(m, k);
