@@ -237,7 +237,19 @@ static int notes_fixups(request_rec *r)
         return DECLINED;
     if ((q = decision_for(r)))
         notes_apply(r, q);
-    else        /* a subrequest's copy of its parent's: not this logon's */
+    return DECLINED;
+}
+
+/*
+ * A subrequest starts with a copy of its parent's environment, ours in
+ * it: they would speak for the parent's logon in a section of another
+ * authority (Require env, Require expr, <If>, RewriteCond %{ENV:...}),
+ * so they go before its checks. Its own grant sets them again, and
+ * notes_fixups where the parent's decision answers for it.
+ */
+static int notes_post_perdir_config(request_rec *r)
+{
+    if (r->main)
         vars_unset(r->subprocess_env);
     return DECLINED;
 }
@@ -263,8 +275,14 @@ static authz_status group_check(request_rec *r, const char *require_line,
     (void)parsed;
     if (!r->user)
         return AUTHZ_DENIED_NO_USER;
-    /* this logon's groups, never an earlier request's for another scope */
-    if (!(d = decision_for(r)) || !(groups = d->groups))
+    /*
+     * This logon's groups, never an earlier request's for another scope:
+     * r's own notes (ours, or AuthBasicProvider winbind's, which has no
+     * other way to pass them; a subrequest's and a redirect's notes start
+     * empty), else the decision that answers for r.
+     */
+    if (!(groups = apr_table_get(r->notes, AUTHCACHE_VAR_GROUPS))
+        && (!(d = decision_for(r)) || !(groups = d->groups)))
         return AUTHZ_DENIED;
     while (*(want = ap_getword_conf(r->pool, &t))) {
         const char *g = groups;
@@ -309,6 +327,8 @@ void authcache_notes_register_hooks(apr_pool_t *p)
     /* before mod_remoteip (APR_HOOK_FIRST) removes X-Forwarded-For */
     ap_hook_post_read_request(notes_post_read_request, NULL, NULL,
                               APR_HOOK_REALLY_FIRST);
+    ap_hook_post_perdir_config(notes_post_perdir_config, NULL, NULL,
+                               APR_HOOK_REALLY_FIRST);
     ap_hook_fixups(notes_fixups, NULL, NULL, APR_HOOK_REALLY_FIRST);
     ap_register_auth_provider(p, AUTHZ_PROVIDER_GROUP, "authcache-group",
                               AUTHZ_PROVIDER_VERSION, &authz_group_provider,

@@ -15,7 +15,7 @@ use lib 't/lib';
 use AuthCacheTest;
 
 my @shapes = subreq_shapes('/sr-basic');
-plan tests => 5 * @shapes + 7;
+plan tests => 5 * @shapes + 9;
 
 # a user of its own per shape and client: every first login is on a
 # fresh cache
@@ -83,6 +83,16 @@ is($d->{backend_calls}, 2, '  each authority asked once');
 # page's logon (ours) set is left in its environment to speak for it
 @r = curl_pages(['-u', 'carol:C4rol-pw'], '/sr-basic/inc/plain.shtml');
 $v = page_vars($r[0]{body});
-is(join('|', map { $v->{$_} // '-' } qw(page.REMOTE_USER app REMOTE_USER AUTHCACHE_CACHED_CRED
-                                         AUTHCACHE_USER)),
-   'carol|cgi|carol||', "another module's logon in an include: none of the page's AUTHCACHE_ variables");
+is(join('|', map { $v->{$_} // '-' } qw(page.REMOTE_USER page.AUTHCACHE_CACHED_CRED app REMOTE_USER
+                                         AUTHCACHE_CACHED_CRED AUTHCACHE_SOURCE AUTHCACHE_USER
+                                         AUTHCACHE_DOMAIN)),
+   'carol|1|cgi|carol||||', "another module's logon in an include: none of the page's AUTHCACHE_ variables");
+# and none of them answers an authorization rule there: the same
+# Require expr on AUTHCACHE_SOURCE lets the include in under our logon
+@r = curl_pages(['-u', 'carol:C4rol-pw'], '/sr-basic/inc/gated.shtml');
+$v = page_vars($r[0]{body});
+is(($v->{app} // 'none') . ' ' . ($v->{AUTHCACHE_SOURCE} // '-'), 'cgi basic-token',
+   'Require expr on AUTHCACHE_SOURCE, our logon in the include: granted');
+@r = curl_pages(['-u', 'carol:C4rol-pw'], '/sr-basic/inc/plain-gated.shtml');
+is($r[0]{body} =~ /an error occurred/ ? 'refused' : 'granted', 'refused',
+   '  the same rule under mod_authn_file\'s logon: the page\'s values do not count');

@@ -41,7 +41,7 @@ my $port = do { my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0
 my $base = "http://127.0.0.1:$port";
 mkdir "$dir/htdocs";
 for my $d (qw(ntlm ntlm-nocache basic group ntlm-group gr-parent gr-parent-any
-              gr-child gr-child-any)) {
+              gr-parent-plain gr-child gr-child-any gr-child-plain wb-group)) {
     mkdir "$dir/htdocs/$d";
     open my $f, '>', "$dir/htdocs/$d/index.html" or die; print $f "$d\n"; close $f;
 }
@@ -61,6 +61,9 @@ system('htpasswd', '-b', '-B', '-C', '4', '-c', "$dir/users-file", 'alice', 'Al1
 chmod 0644, "$dir/users-file";
 my @file = ('AuthType Basic', 'AuthName domain', 'AuthBasicProvider authcache',
             'AuthCacheProvider file', "AuthUserFile $dir/users-file");
+my @plain = ('AuthType Basic', 'AuthName domain', 'AuthBasicProvider file',
+             "AuthUserFile $dir/users-file");
+my @group = ('Require authcache-group "EXAMPLE\\Web Users"', 'AuthzSendForbiddenOnFailure On');
 my @ntlm = ('AuthType NTLM', 'AuthNTLMProvider winbind', 'AuthNTLMDomain EXAMPLE');
 my @basic = ('AuthType Basic', 'AuthName domain', 'AuthBasicProvider authcache',
              'AuthCacheProvider winbind', 'AuthCacheDefaultDomain EXAMPLE',
@@ -85,8 +88,14 @@ print $fh join "\n",
     # section of the file's: authenticated again there, by the file
     $loc->('gr-parent', @basic, 'ErrorDocument 404 /gr-child/index.html'),
     $loc->('gr-parent-any', @basic, 'ErrorDocument 404 /gr-child-any/index.html'),
-    '<Location /gr-child>', @file, 'Require authcache-group "EXAMPLE\\Web Users"', '</Location>',
+    $loc->('gr-parent-plain', @basic, 'ErrorDocument 404 /gr-child-plain/index.html'),
+    '<Location /gr-child>', @file, @group, '</Location>',
     '<Location /gr-child-any>', @file, 'Require valid-user', '</Location>',
+    # mod_authn_file on its own: no logon of ours in the redirect at all
+    '<Location /gr-child-plain>', @plain, @group, '</Location>',
+    # AuthBasicProvider winbind on its own: its groups in the notes
+    '<Location /wb-group>', 'AuthType Basic', 'AuthName domain', 'AuthBasicProvider winbind',
+    'AuthCacheDefaultDomain EXAMPLE', @group, '</Location>',
     '<Location /authcache-status>', 'SetHandler authcache-status', 'Require all granted', '</Location>', '';
 close $fh;
 sub httpd { system($httpd, '-f', "$dir/httpd.conf", '-k', shift) }
@@ -143,16 +152,33 @@ like($r[1], qr/^200\|1\|/, 'NTLM + Require authcache-group from the cached crede
 is(authcount() - $c, 3, 'domain logons in the group checks: only the first per cache');
 
 # --- groups answer for their own logon only: the winbind logon's groups do
-# not reach a section that authenticated the request again by the file
-# (which reports none). The same redirect into Require valid-user shows the
-# path works; only the Require line differs.
-my $get = sub { $ua->get("$base/$_[0]", Authorization => 'Basic ' . encode_base64('alice:Al1ce-Domain!', '')) };
-like($get->('gr-parent-any/missing')->content, qr/^gr-child-any$/m,
+# not reach a section that authenticated the request again by a file (which
+# reports none), ours or mod_authn_file. The same redirect into Require
+# valid-user shows the path works; only the Require line differs.
+# refused: the ErrorDocument's request failed (httpd says "Additionally")
+# in authorization, after alice's logon (mod_authz_core's AH01631)
+my $refused = sub {
+    my ($res, $uri) = @_;
+    my $why = `grep -c 'user alice: authorization failure for "$uri"' $dir/error_log`;
+    return $res->code . ' ' . ($res->content =~ /Additionally, a 404/ && $why > 0 ? 'refused' : 'served');
+};
+my $get = sub { $ua->get("$base/$_[0]", Authorization => 'Basic ' . encode_base64("$_[1]", '')) };
+my $alice = 'alice:Al1ce-Domain!';
+like($get->('gr-parent/', $alice)->header('X-Groups'), qr/EXAMPLE\\Web Users/,
+     'the winbind section lets alice in, with her groups');
+like($get->('gr-parent-any/missing', $alice)->content, qr/^gr-child-any$/m,
      'internal redirect into the file\'s section: served after its own logon');
-is($get->('gr-child/')->code, 401, 'the file\'s section refuses alice its group (no groups from a file)');
-unlike($get->('gr-parent/missing')->content, qr/^gr-child$/m,
-       'internal redirect from a winbind logon with groups: the file\'s section still refuses the group');
-like($get->('gr-parent/')->content, qr/^gr-parent$/m, '  (the winbind section itself lets alice in)');
+is($get->('gr-child/', $alice)->code, 403, 'the file\'s section refuses alice the group (a file has none)');
+my $rr = $get->('gr-parent/missing', $alice);
+is($refused->($rr, '/gr-child/index.html'), '404 refused',
+   'internal redirect from a winbind logon with groups: the file\'s section (ours) still refuses the group');
+is($get->('gr-child-plain/', $alice)->code, 403, 'mod_authn_file\'s section: alice logs on, the group is refused');
+$rr = $get->('gr-parent-plain/missing', $alice);
+is($refused->($rr, '/gr-child-plain/index.html'), '404 refused',
+   '  and so after a redirect from the winbind logon');
+# AuthBasicProvider winbind directly: its groups reach Require authcache-group
+is($get->('wb-group/', $alice)->code, 200, 'AuthBasicProvider winbind: a member gets in');
+is($get->('wb-group/', 'bob:B0b-Domain!')->code, 403, 'AuthBasicProvider winbind: a non-member gets 403');
 
 # --- refusals
 like((curl(['-u', 'carol:C4rol-Domain!'], 'basic'))[0], qr/^401\|/, 'a disabled account is refused (Basic)');
