@@ -223,7 +223,7 @@ static int chal_param(const char *p, const char *key, char *out, size_t max)
 static int digest_take(struct digest *d, const struct response *r)
 {
     char qop[128], buf[1024];
-    unsigned char rnd[16];
+    unsigned char rnd[8];      /* 16 hex digits, as Chromium and Firefox */
     int i, n;
 
     for (i = 0; i < r->nchal; i++) {
@@ -265,7 +265,7 @@ found:
         fprintf(stderr, "digest-load: RAND_bytes failed\n");
         exit(1);
     }
-    for (i = 0; i < 16; i++)
+    for (i = 0; i < (int)sizeof(rnd); i++)
         sprintf(d->cnonce + 2 * i, "%02x", rnd[i]);
     d->nc = 0;
     d->valid = 1;

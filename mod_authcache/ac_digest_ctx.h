@@ -28,18 +28,18 @@
 #include "ac_mac.h"
 
 #define AC_DIGEST_KEY_LEN     32
-#define AC_DIGEST_NONCE_LEN   32    /* base64url of 8 + 16 bytes */
+#define AC_DIGEST_NONCE_LEN   20    /* base64url of 5 + 10 bytes */
 #define AC_DIGEST_OPAQUE_LEN  32    /* hex of 16 random bytes */
 #define AC_DIGEST_IV_LEN      12
 #define AC_DIGEST_FUTURE_SKEW 60    /* seconds a nonce may be ahead of us */
 #define AC_DIGEST_CTX_VERSION 3    /* 3: the scope, not the server name */
-#define AC_DIGEST_WINDOW_VERSION 1
+#define AC_DIGEST_WINDOW_VERSION 2  /* 2: the 20-character nonce */
 #define AC_DIGEST_WINDOW_LEN  (1 + AC_DIGEST_NONCE_LEN + 4 + 8 + 16)
 
 /*
- * A nonce is base64url(seconds || mac): seconds since the epoch (8 bytes,
- * big-endian) and the first 16 bytes of HMAC-SHA-256(key, "nonce",
- * realm, opaque, seconds). It carries its own age and is bound to the
+ * A nonce is base64url(seconds || mac): seconds since the epoch (5 bytes,
+ * big-endian) and the first 10 bytes of HMAC-SHA-256(key, "nonce",
+ * realm, opaque, seconds); why so short: ac_digest_ctx.c. It carries its own age and is bound to the
  * realm and the opaque it was issued with; nothing needs to be stored to
  * check it. out holds AC_DIGEST_NONCE_LEN + 1 bytes.
  */

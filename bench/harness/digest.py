@@ -31,7 +31,7 @@ DIGEST = ("AuthType Digest", 'AuthName "%s"' % REALM)
 FLOOR = "\n".join(("<Location /floor/>",) + DIGEST + ("Require all granted", "</Location>\n"))
 FLOOR_HEADER = ('Digest username="%s", realm="%s", nonce="%s", uri="/floor/small.txt", response="%s", opaque="%s", '
                 'algorithm=MD5, qop=auth, nc=00000001, cnonce="%s"' % (
-                    USER, REALM, "A" * 32, "0" * 32, "1" * 32, "2" * 16))
+                    USER, REALM, "A" * 20, "0" * 32, "1" * 32, "2" * 16))
 COUNTERS = ("digest_challenges", "digest_logons", "digest_context_hits", "digest_replays",
             "digest_denials", "digest_stale")
 
@@ -138,7 +138,7 @@ def store_details(n_ctx, conns, users, kn, de):
     lines = ["", "Context store: %d new contexts per store (GET -> 401 -> nc=1 each, on a new connection, %d at a "
              "time), spread over %d users round-robin (%d each, under AuthCacheDigestMaxContexts 16), a fresh "
              "httpd each. A context is two entries: its sealed record (the opaque and 'D'), written at logon, and "
-             "its 61-byte replay window (the opaque and 'W'), rewritten on every request; each user has a roster "
+             "its 49-byte replay window (the opaque and 'W'), rewritten on every request; each user has a roster "
              "of theirs (an entry of 24 bytes a context). Each is probed with a wrong response for nc=2: refused "
              "either way, nothing stored, but a *held* context counts as digest_denials, a *dropped* one as "
              "digest_stale." % (n_ctx, conns, users, n_ctx // users), "",
