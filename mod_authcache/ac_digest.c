@@ -123,6 +123,25 @@ static apr_size_t skip_ows(const unsigned char *s, apr_size_t i,
 }
 
 /*
+ * The end of the run of plain bytes in a quoted-string from s[i]: eight
+ * look-ups a step while eight bytes are left (quoted values are most of
+ * a header), then one a byte.
+ */
+static apr_size_t skip_qdtext(const unsigned char *s, apr_size_t i,
+                              apr_size_t len)
+{
+    while (len - i >= 8
+           && !((byte_class[s[i]] | byte_class[s[i + 1]]
+                 | byte_class[s[i + 2]] | byte_class[s[i + 3]]
+                 | byte_class[s[i + 4]] | byte_class[s[i + 5]]
+                 | byte_class[s[i + 6]] | byte_class[s[i + 7]]) & C_QSTOP))
+        i += 8;
+    while (i < len && !is_qstop(s[i]))
+        i++;
+    return i;
+}
+
+/*
  * The value at s[*at..len): a token, or a quoted-string whose quoted-pairs
  * are undone. *out is it in buf, the header's copy (a NUL where the value
  * ends; undone quoted-pairs only shorten it), and *at moves past it.
@@ -138,8 +157,7 @@ static apr_status_t read_value(const unsigned char *s, apr_size_t len,
         start = ++i;
         /* first pass: find the end and check every character */
         for (;;) {
-            while (i < len && !is_qstop(s[i]))
-                i++;
+            i = skip_qdtext(s, i, len);
             if (i == len || s[i] == '"')
                 break;
             if (s[i] == '\\') {
@@ -275,27 +293,37 @@ static int hexval(unsigned char c)
     return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
+/* exactly n hex digits: eight look-ups a step once the length is known,
+ * as in skip_qdtext (a hash is 32 to 128 digits) */
 static int all_hex(const char *s, apr_size_t n)
 {
-    apr_size_t i;
+    const unsigned char *u = (const unsigned char *)s;
+    apr_size_t i = 0;
 
-    for (i = 0; i < n; i++)         /* a NUL is no hex digit: no strlen */
-        if (!(byte_class[(unsigned char)s[i]] & C_HEX))
+    if (strnlen(s, n + 1) != n)
+        return 0;
+    for (; n - i >= 8; i += 8)
+        if (!(byte_class[u[i]] & byte_class[u[i + 1]] & byte_class[u[i + 2]]
+              & byte_class[u[i + 3]] & byte_class[u[i + 4]]
+              & byte_class[u[i + 5]] & byte_class[u[i + 6]]
+              & byte_class[u[i + 7]] & C_HEX))
             return 0;
-    return !s[n];
+    for (; i < n; i++)
+        if (!(byte_class[u[i]] & C_HEX))
+            return 0;
+    return 1;
 }
 
-/* all_hex, with the digits folded to lower case in the same pass */
+/* all_hex, and the digits folded to lower case */
 static int hex_fold(char *s, apr_size_t n)
 {
     apr_size_t i;
 
-    for (i = 0; i < n; i++) {
-        if (!(byte_class[(unsigned char)s[i]] & C_HEX))
-            return 0;
+    if (!all_hex(s, n))
+        return 0;
+    for (i = 0; i < n; i++)
         s[i] = (char)(s[i] | 0x20);     /* '0'-'9' keep */
-    }
-    return !s[n];
+    return 1;
 }
 
 /* 1 when s is exactly 8 hex digits (hexval stops at the NUL), *v their value */
@@ -482,66 +510,71 @@ apr_status_t ac_digest_req_check(const ac_digest_req_t *r, const char **why)
 
 /* ---- computations (RFC 7616 section 3.4) ---------------------------- */
 
-typedef struct {
-    const void *data;
-    apr_size_t len;
-} part_t;
-
 /*
- * H over the concatenated parts, as lowercase hex, in ctx (reset here;
- * one context serves a caller's several hashes: allocating one costs as
- * much as hashing a short string)
+ * One hash being fed: what it is fed is gathered in buf and handed to the
+ * provider in as few updates as it takes (a call through the provider
+ * costs more than hashing a part of a few bytes). The bytes may be a
+ * password equivalent (H(A1), or what it is hashed from): h_end wipes
+ * what buf held.
  */
-static apr_status_t hash_parts(EVP_MD_CTX *ctx, ac_digest_alg_e alg,
-                               const part_t *parts, int nparts,
-                               char *hex_out)
-{
-    const EVP_MD *md;
-    unsigned char dig[EVP_MAX_MD_SIZE], buf[512];
-    apr_size_t joined = 0;
-    unsigned int n = 0;
-    int ok, i;
+typedef struct {
+    EVP_MD_CTX *ctx;
+    ac_digest_alg_e alg;
+    int ok;
+    apr_size_t used, most;
+    unsigned char buf[512];
+} h_feed;
 
-    hex_out[0] = '\0';
-    if ((unsigned)alg > AC_DIGEST_SHA512_256)
-        return APR_EINVAL;
-    md = ac_crypto_md(alg);
-    ok = md && ctx && EVP_DigestInit_ex2(ctx, md, NULL);
-    /* one update for the whole string where it fits: a call through the
-     * provider costs more than hashing a part of a few bytes */
-    for (i = 0; i < nparts && parts[i].len <= sizeof(buf) - joined; i++)
-        joined += parts[i].len;
-    if (i == nparts) {
-        for (i = 0, joined = 0; i < nparts; i++) {
-            memcpy(buf + joined, parts[i].data, parts[i].len);
-            joined += parts[i].len;
-        }
-        ok = ok && EVP_DigestUpdate(ctx, buf, joined);
-    }
-    else {
-        joined = 0;
-        for (i = 0; ok && i < nparts; i++)
-            ok = EVP_DigestUpdate(ctx, parts[i].data, parts[i].len);
-    }
-    ok = ok && EVP_DigestFinal_ex(ctx, dig, &n)
-         && 2 * (apr_size_t)n == ac_digest_hex_len(alg);
-    if (ok)
-        ac_hex_encode(dig, n, hex_out);
-    /* H(A1) and what it is hashed from are password equivalents */
-    OPENSSL_cleanse(dig, sizeof(dig));
-    OPENSSL_cleanse(buf, joined);
-    return ok ? APR_SUCCESS : APR_EGENERAL;
+/* ctx is reset here: one serves a caller's several hashes, as making one
+ * costs as much as hashing a short string */
+static void h_begin(h_feed *h, EVP_MD_CTX *ctx, ac_digest_alg_e alg)
+{
+    const EVP_MD *md = (unsigned)alg <= AC_DIGEST_SHA512_256
+                       ? ac_crypto_md(alg) : NULL;
+
+    h->ctx = ctx;
+    h->alg = alg;
+    h->used = h->most = 0;
+    h->ok = md && ctx && EVP_DigestInit_ex2(ctx, md, NULL);
 }
 
-/* hash_parts in a context of its own */
-static apr_status_t hash_once(ac_digest_alg_e alg, const part_t *parts,
-                              int nparts, char *hex_out)
+static void h_flush(h_feed *h)
 {
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    apr_status_t rv = hash_parts(ctx, alg, parts, nparts, hex_out);
+    h->ok = h->ok && EVP_DigestUpdate(h->ctx, h->buf, h->used);
+    h->most = h->used > h->most ? h->used : h->most;
+    h->used = 0;
+}
 
-    EVP_MD_CTX_free(ctx);
-    return rv;
+static APR_INLINE void h_add(h_feed *h, const void *data, apr_size_t len)
+{
+    if (len > sizeof(h->buf) - h->used) {
+        h_flush(h);
+        if (len >= sizeof(h->buf)) {
+            h->ok = h->ok && EVP_DigestUpdate(h->ctx, data, len);
+            return;
+        }
+    }
+    memcpy(h->buf + h->used, data, len);
+    h->used += len;
+}
+
+/* the hash as lowercase hex into hex_out ("" on failure) */
+static apr_status_t h_end(h_feed *h, char *hex_out)
+{
+    unsigned char dig[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+
+    h_flush(h);
+    h->ok = h->ok && EVP_DigestFinal_ex(h->ctx, dig, &n)
+            && 2 * (apr_size_t)n == ac_digest_hex_len(h->alg);
+    hex_out[0] = '\0';
+    if (h->ok)
+        ac_hex_encode(dig, n, hex_out);
+    OPENSSL_cleanse(dig, h->ok ? n : sizeof(dig));
+    OPENSSL_cleanse(h->buf, h->most);
+    if ((unsigned)h->alg > AC_DIGEST_SHA512_256)
+        return APR_EINVAL;
+    return h->ok ? APR_SUCCESS : APR_EGENERAL;
 }
 
 /* H(s[0] ":" s[1] ":" ... s[n-1]) in ctx (NULL: a context of its own);
@@ -549,22 +582,28 @@ static apr_status_t hash_once(ac_digest_alg_e alg, const part_t *parts,
 static apr_status_t h_join(EVP_MD_CTX *ctx, ac_digest_alg_e alg,
                            const char *const *s, int n, char *hex_out)
 {
-    part_t parts[2 * 6];
+    EVP_MD_CTX *own = ctx ? NULL : EVP_MD_CTX_new();
+    h_feed h;
+    apr_status_t rv;
     int i;
 
     hex_out[0] = '\0';
-    if (n > 6)
-        return APR_EINVAL;
-    for (i = 0; i < n; i++) {
-        if (!s[i])
+    for (i = 0; i < n; i++)
+        if (!s[i]) {
+            EVP_MD_CTX_free(own);
             return APR_EINVAL;
-        parts[2 * i].data = ":";
-        parts[2 * i].len = 1;
-        parts[2 * i + 1].data = s[i];
-        parts[2 * i + 1].len = strlen(s[i]);
+        }
+    h_begin(&h, ctx ? ctx : own, alg);
+    for (i = 0; i < n; i++) {
+        if (i && h.used < sizeof(h.buf))
+            h.buf[h.used++] = ':';      /* no memcpy call for one byte */
+        else if (i)
+            h_add(&h, ":", 1);
+        h_add(&h, s[i], strlen(s[i]));
     }
-    return ctx ? hash_parts(ctx, alg, parts + 1, 2 * n - 1, hex_out)
-               : hash_once(alg, parts + 1, 2 * n - 1, hex_out);
+    rv = h_end(&h, hex_out);
+    EVP_MD_CTX_free(own);
+    return rv;
 }
 
 static int is_hash_hex(ac_digest_alg_e alg, const char *hex)
@@ -576,9 +615,15 @@ static int is_hash_hex(ac_digest_alg_e alg, const char *hex)
 apr_status_t ac_digest_h(ac_digest_alg_e alg, const void *data,
                          apr_size_t len, char *hex_out)
 {
-    part_t part = { data, len };
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    h_feed h;
+    apr_status_t rv;
 
-    return hash_once(alg, &part, 1, hex_out);
+    h_begin(&h, ctx, alg);
+    h_add(&h, data, len);
+    rv = h_end(&h, hex_out);
+    EVP_MD_CTX_free(ctx);
+    return rv;
 }
 
 struct ac_digest_h_state {

@@ -926,6 +926,82 @@ static void test_roster(void)
        "at most AC_DIGEST_ROSTER_MAX dropped ones are remembered");
 }
 
+/*
+ * The quoted-string scan and the hex checks read eight bytes a step: a
+ * stop byte in each place of a value of every length up to three steps,
+ * each stop where it is the only change to a header that parses.
+ */
+static void test_scan_positions(void)
+{
+    static const struct { char c; const char *why; } stops[] = {
+        { '\x01', "control character" }, { '\t', "control character" },
+        { '\x7f', "control character" }, { '"', "trailing garbage" },
+    };
+    char h[256], v[32], hex[40], out[AC_DIGEST_HEX_MAX + 1];
+    ac_digest_req_t r;
+    const char *why;
+    int len, at, k, good = 1, stopped = 1, escaped = 1, hexed = 1, ha1s = 1;
+
+    for (len = 0; len <= 24; len++) {
+        memset(v, 'a', (apr_size_t)len);
+        v[len] = '\0';
+        snprintf(h, sizeof(h), USER "realm=\"%s\", nonce=\"n\", uri=\"/\", "
+                 "response=\"" MD5R "\"", v);
+        good = good && ac_digest_parse(h, strlen(h), pool, &r, &why)
+                       == APR_SUCCESS && !strcmp(r.realm, v);
+        for (at = 0; at < len; at++) {
+            for (k = 0; k < (int)(sizeof(stops) / sizeof(stops[0])); k++) {
+                v[at] = stops[k].c;
+                snprintf(h, sizeof(h), USER "realm=\"%s\", nonce=\"n\", "
+                         "uri=\"/\", response=\"" MD5R "\"", v);
+                why = NULL;
+                stopped = stopped
+                    && ac_digest_parse(h, strlen(h), pool, &r, &why)
+                       == APR_EINVAL && why && strstr(why, stops[k].why);
+                v[at] = 'a';
+            }
+            if (at < len - 1) {         /* \a is a quoted-pair: a */
+                v[at] = '\\';
+                snprintf(h, sizeof(h), USER "realm=\"%s\", nonce=\"n\", "
+                         "uri=\"/\", response=\"" MD5R "\"", v);
+                escaped = escaped
+                    && ac_digest_parse(h, strlen(h), pool, &r, &why)
+                       == APR_SUCCESS && strlen(r.realm) == (apr_size_t)len - 1;
+                v[at] = 'a';
+            }
+        }
+    }
+    ok(good, "quoted values of 0 to 24 bytes read whole");
+    ok(stopped, "a control character or quote at each place refused");
+    ok(escaped, "a quoted-pair at each place undone");
+
+    for (at = 0; at < 32; at++) {
+        memcpy(hex, MD5R, sizeof(MD5R));
+        hex[at] = 'g';
+        snprintf(h, sizeof(h), USER "realm=\"r\", nonce=\"n\", uri=\"/\", "
+                 "response=\"%s\"", hex);
+        why = NULL;
+        hexed = hexed && ac_digest_parse(h, strlen(h), pool, &r, &why)
+                         == APR_EINVAL && why && strstr(why, "response is not");
+        ha1s = ha1s && ac_digest_response_ha2(AC_DIGEST_MD5, hex, "n",
+                                              "00000001", "c", "auth", MD5R,
+                                              out) == APR_EINVAL;
+        hex[at] = '\0';                /* a short H(A1): no byte read past */
+        ha1s = ha1s && ac_digest_response_ha2(AC_DIGEST_MD5, hex, "n",
+                                              "00000001", "c", "auth", MD5R,
+                                              out) == APR_EINVAL;
+    }
+    ok(hexed, "a response with a non-hex digit at each place refused");
+    ok(ha1s, "an H(A1) with a non-hex digit or cut short at each place "
+             "refused");
+    memcpy(hex, MD5R "0", sizeof(MD5R) + 1);
+    ok(ac_digest_response_ha2(AC_DIGEST_MD5, hex, "n", "00000001", "c",
+                              "auth", MD5R, out) == APR_EINVAL
+       && ac_digest_response_ha2(AC_DIGEST_MD5, MD5R, "n", "00000001", "c",
+                                 "auth", MD5R, out) == APR_SUCCESS,
+       "an H(A1) one digit long refused, the right length computed");
+}
+
 int main(void)
 {
     apr_initialize();
@@ -936,6 +1012,7 @@ int main(void)
     test_streamed_hash();
     test_roster();
     test_parser();
+    test_scan_positions();
     test_nonces();
     test_nc_window();
     test_ctx();
