@@ -9,6 +9,7 @@
 #include <openssl/evp.h>
 
 #include "apr_lib.h"
+#include "apr_md5.h"
 #include "apr_strings.h"
 
 #include "ac_digest.h"
@@ -511,36 +512,54 @@ apr_status_t ac_digest_req_check(const ac_digest_req_t *r, const char **why)
 /* ---- computations (RFC 7616 section 3.4) ---------------------------- */
 
 /*
- * One hash being fed: what it is fed is gathered in buf and handed to the
- * provider in as few updates as it takes (a call through the provider
- * costs more than hashing a part of a few bytes). The bytes may be a
- * password equivalent (H(A1), or what it is hashed from): h_end wipes
- * what buf held.
+ * One hash being fed: what it is fed is gathered in buf and handed on in
+ * as few updates as it takes (a call through OpenSSL's provider costs
+ * more than hashing a part of a few bytes). The bytes may be a password
+ * equivalent (H(A1), or what it is hashed from): h_end wipes what buf
+ * held. MD5 is APR's: OpenSSL 3.0 makes a new provider context at every
+ * EVP_DigestInit_ex2 (a malloc, a free and an ENGINE look-up, as many
+ * instructions as hashing a block), and APR's is a struct with no calls
+ * through a table. The SHA-2 algorithms are OpenSSL's.
  */
 typedef struct {
-    EVP_MD_CTX *ctx;
+    EVP_MD_CTX *ctx, *own;
+    apr_md5_ctx_t md5;
     ac_digest_alg_e alg;
     int ok;
     apr_size_t used, most;
     unsigned char buf[512];
 } h_feed;
 
-/* ctx is reset here: one serves a caller's several hashes, as making one
- * costs as much as hashing a short string */
+/* ctx (NULL: one of h's own) is reset here: one serves a caller's several
+ * hashes, as making one costs as much as hashing a short string */
 static void h_begin(h_feed *h, EVP_MD_CTX *ctx, ac_digest_alg_e alg)
 {
     const EVP_MD *md = (unsigned)alg <= AC_DIGEST_SHA512_256
                        ? ac_crypto_md(alg) : NULL;
 
-    h->ctx = ctx;
     h->alg = alg;
     h->used = h->most = 0;
-    h->ok = md && ctx && EVP_DigestInit_ex2(ctx, md, NULL);
+    h->own = NULL;
+    if (alg == AC_DIGEST_MD5) {
+        h->ctx = NULL;
+        h->ok = apr_md5_init(&h->md5) == APR_SUCCESS;
+        return;
+    }
+    h->ctx = ctx ? ctx : md ? (h->own = EVP_MD_CTX_new()) : NULL;
+    h->ok = md && h->ctx && EVP_DigestInit_ex2(h->ctx, md, NULL);
+}
+
+static void h_update(h_feed *h, const void *data, apr_size_t len)
+{
+    if (h->alg == AC_DIGEST_MD5)
+        h->ok = h->ok && apr_md5_update(&h->md5, data, len) == APR_SUCCESS;
+    else
+        h->ok = h->ok && EVP_DigestUpdate(h->ctx, data, len);
 }
 
 static void h_flush(h_feed *h)
 {
-    h->ok = h->ok && EVP_DigestUpdate(h->ctx, h->buf, h->used);
+    h_update(h, h->buf, h->used);
     h->most = h->used > h->most ? h->used : h->most;
     h->used = 0;
 }
@@ -550,7 +569,7 @@ static APR_INLINE void h_add(h_feed *h, const void *data, apr_size_t len)
     if (len > sizeof(h->buf) - h->used) {
         h_flush(h);
         if (len >= sizeof(h->buf)) {
-            h->ok = h->ok && EVP_DigestUpdate(h->ctx, data, len);
+            h_update(h, data, len);
             return;
         }
     }
@@ -558,20 +577,29 @@ static APR_INLINE void h_add(h_feed *h, const void *data, apr_size_t len)
     h->used += len;
 }
 
-/* the hash as lowercase hex into hex_out ("" on failure) */
+/* the hash as lowercase hex into hex_out ("" on failure); h's own
+ * context freed */
 static apr_status_t h_end(h_feed *h, char *hex_out)
 {
     unsigned char dig[EVP_MAX_MD_SIZE];
     unsigned int n = 0;
 
     h_flush(h);
-    h->ok = h->ok && EVP_DigestFinal_ex(h->ctx, dig, &n)
-            && 2 * (apr_size_t)n == ac_digest_hex_len(h->alg);
+    if (h->alg == AC_DIGEST_MD5) {
+        /* apr_md5_final wipes the context */
+        h->ok = h->ok && apr_md5_final(dig, &h->md5) == APR_SUCCESS;
+        n = APR_MD5_DIGESTSIZE;
+    }
+    else
+        h->ok = h->ok && EVP_DigestFinal_ex(h->ctx, dig, &n)
+                && 2 * (apr_size_t)n == ac_digest_hex_len(h->alg);
     hex_out[0] = '\0';
     if (h->ok)
         ac_hex_encode(dig, n, hex_out);
     OPENSSL_cleanse(dig, h->ok ? n : sizeof(dig));
     OPENSSL_cleanse(h->buf, h->most);
+    EVP_MD_CTX_free(h->own);
+    h->own = NULL;
     if ((unsigned)h->alg > AC_DIGEST_SHA512_256)
         return APR_EINVAL;
     return h->ok ? APR_SUCCESS : APR_EGENERAL;
@@ -582,18 +610,14 @@ static apr_status_t h_end(h_feed *h, char *hex_out)
 static apr_status_t h_join(EVP_MD_CTX *ctx, ac_digest_alg_e alg,
                            const char *const *s, int n, char *hex_out)
 {
-    EVP_MD_CTX *own = ctx ? NULL : EVP_MD_CTX_new();
     h_feed h;
-    apr_status_t rv;
     int i;
 
     hex_out[0] = '\0';
     for (i = 0; i < n; i++)
-        if (!s[i]) {
-            EVP_MD_CTX_free(own);
+        if (!s[i])
             return APR_EINVAL;
-        }
-    h_begin(&h, ctx ? ctx : own, alg);
+    h_begin(&h, ctx, alg);
     for (i = 0; i < n; i++) {
         if (i && h.used < sizeof(h.buf))
             h.buf[h.used++] = ':';      /* no memcpy call for one byte */
@@ -601,9 +625,7 @@ static apr_status_t h_join(EVP_MD_CTX *ctx, ac_digest_alg_e alg,
             h_add(&h, ":", 1);
         h_add(&h, s[i], strlen(s[i]));
     }
-    rv = h_end(&h, hex_out);
-    EVP_MD_CTX_free(own);
-    return rv;
+    return h_end(&h, hex_out);
 }
 
 static int is_hash_hex(ac_digest_alg_e alg, const char *hex)
@@ -615,33 +637,26 @@ static int is_hash_hex(ac_digest_alg_e alg, const char *hex)
 apr_status_t ac_digest_h(ac_digest_alg_e alg, const void *data,
                          apr_size_t len, char *hex_out)
 {
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     h_feed h;
-    apr_status_t rv;
 
-    h_begin(&h, ctx, alg);
+    h_begin(&h, NULL, alg);
     h_add(&h, data, len);
-    rv = h_end(&h, hex_out);
-    EVP_MD_CTX_free(ctx);
-    return rv;
+    return h_end(&h, hex_out);
 }
 
 struct ac_digest_h_state {
-    EVP_MD_CTX *ctx;
-    ac_digest_alg_e alg;
+    h_feed h;
 };
 
 apr_status_t ac_digest_h_start(ac_digest_alg_e alg, ac_digest_h_state **st)
 {
-    const EVP_MD *md = (unsigned)alg <= AC_DIGEST_SHA512_256
-                       ? ac_crypto_md(alg) : NULL;
-    ac_digest_h_state *s = md ? OPENSSL_zalloc(sizeof(*s)) : NULL;
+    ac_digest_h_state *s = OPENSSL_zalloc(sizeof(*s));
 
     *st = NULL;
     if (!s)
         return APR_EGENERAL;
-    s->alg = alg;
-    if (!(s->ctx = EVP_MD_CTX_new()) || !EVP_DigestInit_ex2(s->ctx, md, NULL)) {
+    h_begin(&s->h, NULL, alg);
+    if (!s->h.ok) {
         ac_digest_h_free(s);
         return APR_EGENERAL;
     }
@@ -652,28 +667,23 @@ apr_status_t ac_digest_h_start(ac_digest_alg_e alg, ac_digest_h_state **st)
 apr_status_t ac_digest_h_add(ac_digest_h_state *st, const void *data,
                              apr_size_t len)
 {
-    return EVP_DigestUpdate(st->ctx, data, len) ? APR_SUCCESS : APR_EGENERAL;
+    h_add(&st->h, data, len);
+    return st->h.ok ? APR_SUCCESS : APR_EGENERAL;
 }
 
 apr_status_t ac_digest_h_finish(ac_digest_h_state *st, char *hex_out)
 {
-    unsigned char dig[EVP_MAX_MD_SIZE];
-    unsigned int n = 0;
-    int ok = EVP_DigestFinal_ex(st->ctx, dig, &n)
-             && 2 * (apr_size_t)n == ac_digest_hex_len(st->alg);
+    apr_status_t rv = h_end(&st->h, hex_out);
 
-    hex_out[0] = '\0';
-    if (ok)
-        ac_hex_encode(dig, n, hex_out);
     ac_digest_h_free(st);
-    return ok ? APR_SUCCESS : APR_EGENERAL;
+    return rv == APR_SUCCESS ? rv : APR_EGENERAL;
 }
 
 void ac_digest_h_free(ac_digest_h_state *st)
 {
     if (st) {
-        EVP_MD_CTX_free(st->ctx);
-        OPENSSL_free(st);
+        EVP_MD_CTX_free(st->h.own);
+        OPENSSL_clear_free(st, sizeof(*st));
     }
 }
 
