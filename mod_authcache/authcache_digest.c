@@ -201,6 +201,13 @@ static apr_status_t nonce_check(authcache_digest_req *q, const char **why)
     return rv;
 }
 
+/* the opaque nonce_check last remembered: one checked before it was */
+static int opaque_remembered(const authcache_digest_conn *k,
+                             const char *opaque)
+{
+    return k->nonce_realm && !strcmp(k->nonce_opaque, opaque);
+}
+
 /* Phase 1: a well-formed answer to a challenge of ours, as offered here. */
 static int digest_vet(authcache_digest_req *q)
 {
@@ -235,7 +242,8 @@ static int digest_vet(authcache_digest_req *q)
                               ? AUTHCACHE_QOP_AUTH_INT : AUTHCACHE_QOP_AUTH)))
         return digest_refuse(q, AUTHCACHE_C_digest_denials,
                              "qop not offered here");
-    if (!d->opaque || !ac_digest_opaque_valid(d->opaque))
+    if (!d->opaque || (!opaque_remembered(q->k, d->opaque)
+                       && !ac_digest_opaque_valid(d->opaque)))
         return digest_refuse(q, AUTHCACHE_C_digest_denials,
                              "no opaque of ours");
     if (nonce_check(q, &why) != APR_SUCCESS)

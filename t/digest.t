@@ -11,7 +11,7 @@ use LWP::UserAgent ();
 use lib 't/lib';
 use AuthCacheTest;
 
-plan tests => 49;
+plan tests => 53;
 
 my $realm = 'digest@test';
 write_digest_users($realm, dora => 'D0ra-digest', eve => 'Eve-digest');
@@ -114,6 +114,26 @@ is(send_auth('/digest/', digest_authorization(%dora, challenge => $c2, uri => '/
    401, 'a nonce moved to another opaque is refused');
 is(send_auth('/digest/', digest_authorization(%dora, challenge => $c2, uri => '/digest/', opaque => ('0' x 32)))->code,
    401, 'an opaque we never issued is refused');
+
+# the connection remembers the opaque it checked last: only that exact
+# string skips the check, not the same hex in capitals
+{
+    my $ua = LWP::UserAgent->new(keep_alive => 1);
+    my ($k) = grep { $_->{algorithm} eq 'SHA-256' }
+              digest_challenges($ua->get("http://$hp/digest/"));
+    my %kd = (%dora, challenge => $k, uri => '/digest/');
+    is($ua->get("http://$hp/digest/", Authorization => digest_authorization(%kd, nc => 1))->code,
+       200, 'keep-alive: logon');
+    t_start_error_log_watch();
+    is($ua->get("http://$hp/digest/", Authorization =>
+           digest_authorization(%kd, nc => 2, opaque => uc $k->{opaque}))->code,
+       401, 'keep-alive: the opaque in capitals is refused');
+    select undef, undef, undef, 0.05;
+    ok((grep { /no opaque of ours/ } t_finish_error_log_watch()),
+       '  as no opaque of ours, on the connection that remembers it');
+    is($ua->get("http://$hp/digest/", Authorization => digest_authorization(%kd, nc => 3))->code,
+       200, 'keep-alive: the right opaque still verifies');
+}
 
 # stale nonce (AuthCacheDigestNonceLifetime 2, whole seconds): stale=true,
 # then a retry works

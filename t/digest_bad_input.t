@@ -44,7 +44,7 @@ my @cases = (
     ['unknown algorithm',         qq{Digest } . ($base =~ s/algorithm=SHA-256/algorithm=SHA-1/r) . ", $resp"],
     ['uri of another resource',   qq{Digest } . ($base =~ s{uri="/digest/shaonly/"}{uri="/etc/passwd"}r) . ", $resp"],
     ['realm of another site',     qq{Digest } . ($base =~ s/realm="[^"]*"/realm="evil"/r) . ", $resp"],
-    ['forged nonce',              qq{Digest } . ($base =~ s/nonce="[^"]*"/nonce="AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"/r) . ", $resp"],
+    ['forged nonce',              qq{Digest } . ($base =~ s/nonce="[^"]*"/nonce="AAAAAAAAAAAAAAAAAAAA"/r) . ", $resp"],
     ['opaque not ours',           qq{Digest } . ($base =~ s/opaque="[^"]*"/opaque="zz"/r) . ", $resp"],
     ['missing opaque',            qq{Digest } . ($base =~ s/, opaque="[^"]*"//r) . ", $resp"],
     ['missing equals',            qq{Digest username, $base, $resp}],
