@@ -74,7 +74,8 @@ enum {
     P_ALGORITHM, P_CNONCE, P_OPAQUE, P_QOP, P_NC, P_USERHASH, P_COUNT
 };
 
-static const char *const param_names[P_COUNT] = {
+/* NUL-padded to 16 bytes: name_is compares two 8-byte words */
+static const char param_names[P_COUNT][16] = {
     "username", "username*", "realm", "nonce", "uri", "response",
     "algorithm", "cnonce", "opaque", "qop", "nc", "userhash"
 };
@@ -83,16 +84,17 @@ static const char *const param_names[P_COUNT] = {
  * The parser's byte classes, one look-up per byte: C_TCHAR for RFC 7230
  * tchar (ALPHA, DIGIT and !#$%&'*+-.^_`|~), C_QSTOP for what ends a run of
  * plain bytes in a quoted-string ('"', '\\' and the controls), C_HEX for
- * hex digits. Bytes from 0x80 are none: obs-text, allowed in quoted-strings
- * only.
+ * hex digits, C_OWS for SP and HTAB. Bytes from 0x80 are none: obs-text,
+ * allowed in quoted-strings only.
  */
 #define C_TCHAR 1
 #define C_QSTOP 2
 #define C_HEX   4
+#define C_OWS   8
 static const unsigned char byte_class[256] = {
-    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,     /* 0x00 */
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 10, 2, 2, 2, 2, 2, 2,    /* 0x00 */
     2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,     /* 0x10 */
-    0, 1, 2, 1, 1, 1, 1, 1, 0, 0, 1, 1, 0, 1, 1, 0,     /* 0x20 */
+    8, 1, 2, 1, 1, 1, 1, 1, 0, 0, 1, 1, 0, 1, 1, 0,     /* 0x20 */
     5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 0, 0, 0, 0, 0, 0,     /* 0x30 */
     0, 5, 5, 5, 5, 5, 5, 1, 1, 1, 1, 1, 1, 1, 1, 1,     /* 0x40 */
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 2, 0, 1, 1,     /* 0x50 */
@@ -118,7 +120,7 @@ static int is_qstop(unsigned char c)
 static apr_size_t skip_ows(const unsigned char *s, apr_size_t i,
                            apr_size_t len)
 {
-    while (i < len && (s[i] == ' ' || s[i] == '\t'))
+    while (i < len && (byte_class[s[i]] & C_OWS))
         i++;
     return i;
 }
@@ -201,14 +203,30 @@ static apr_status_t read_value(const unsigned char *s, apr_size_t len,
 }
 
 /*
- * 1 when the n tchars at name spell want (lower case, n long) in any
- * case. Or-ing 0x20 folds only letters here: the one other byte it maps
- * onto a char of the names ('*') is 0x0a, which is no tchar.
+ * 1 when the n tchars at name spell want (lower case, n long, NUL-padded
+ * to 16) in any case. Or-ing 0x20 folds only letters here: the one other
+ * byte it maps onto a char of the names ('*') is 0x0a, which is no tchar.
+ * Where 16 bytes can be read from name (room), two words are compared
+ * under a mask of n bytes, not n bytes one by one.
  */
-static int name_is(const unsigned char *name, apr_size_t n, const char *want)
+static int name_is(const unsigned char *name, apr_size_t n,
+                   apr_size_t room, const char want[16])
 {
+    static const unsigned char ones[32] = {
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    };
+    apr_uint64_t w[2], v[2], m[2];
+    const apr_uint64_t fold = 0x2020202020202020ULL;
     apr_size_t i;
 
+    if (room >= 16 && n <= 16) {
+        memcpy(w, name, 16);
+        memcpy(v, want, 16);
+        memcpy(m, ones + 16 - n, 16);   /* n bytes of 0xff, then 0 */
+        return ((w[0] | fold) & m[0]) == v[0]
+               && ((w[1] | fold) & m[1]) == v[1];
+    }
     for (i = 0; i < n; i++)
         if ((name[i] | 0x20) != (unsigned char)want[i])
             return 0;
@@ -219,7 +237,8 @@ static int name_is(const unsigned char *name, apr_size_t n, const char *want)
  * The one known name that the length and a letter leave (one compare per
  * parameter, not one per known name), if it is that name.
  */
-static int param_index(const unsigned char *name, apr_size_t n)
+static int param_index(const unsigned char *name, apr_size_t n,
+                       apr_size_t room)
 {
     int k;
 
@@ -233,7 +252,7 @@ static int param_index(const unsigned char *name, apr_size_t n)
     case 9: k = (name[0] | 0x20) == 'a' ? P_ALGORITHM : P_USERNAME_EXT; break;
     default: return -1;
     }
-    return name_is(name, n, param_names[k]) ? k : -1;
+    return name_is(name, n, room, param_names[k]) ? k : -1;
 }
 
 /*
@@ -266,7 +285,7 @@ static apr_status_t split_params(const unsigned char *s, apr_size_t len,
             return refuse(why, s[i] == '=' ? "empty parameter name"
                           : "unexpected character where a parameter name "
                             "should be");
-        k = param_index(s + start, i - start);
+        k = param_index(s + start, i - start, len - start);
         i = skip_ows(s, i, len);
         if (i == len || s[i] != '=')
             return refuse(why, "missing '=' after a parameter name");

@@ -340,6 +340,10 @@ static void test_parser(void)
         { "Digest , username=\"u\",, " BASE ",", NULL },
         { USER BASE ", foo=bar, baz=\"q\\\"x\", x-y*=UTF-8''a", NULL },
         { USER BASE ", qop=auth-int, nc=0000abcD, cnonce=\"c\"", NULL },
+        /* one letter off a known name: unknown, dropped (compared whole,
+         * in words where 16 bytes follow, bytewise at the end) */
+        { USER "usernamex=\"v\", responsf=\"x\", " BASE, NULL },
+        { USER BASE ", usernamex=\"v\"", NULL },
         { USER BASE ", algorithm=md5-SESS" QOP, NULL },
         { USER BASE ", userhash=FALSE", NULL },
         { "Digest username=\"J\xc3\xa4s\xc3\xb8n\", " BASE, NULL },
