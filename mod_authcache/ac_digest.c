@@ -553,8 +553,7 @@ typedef struct {
  * hashes, as making one costs as much as hashing a short string */
 static void h_begin(h_feed *h, EVP_MD_CTX *ctx, ac_digest_alg_e alg)
 {
-    const EVP_MD *md = (unsigned)alg <= AC_DIGEST_SHA512_256
-                       ? ac_crypto_md(alg) : NULL;
+    const EVP_MD *md;
 
     h->alg = alg;
     h->used = h->most = 0;
@@ -564,6 +563,7 @@ static void h_begin(h_feed *h, EVP_MD_CTX *ctx, ac_digest_alg_e alg)
         h->ok = apr_md5_init(&h->md5) == APR_SUCCESS;
         return;
     }
+    md = (unsigned)alg <= AC_DIGEST_SHA512_256 ? ac_crypto_md(alg) : NULL;
     h->ctx = ctx ? ctx : md ? (h->own = EVP_MD_CTX_new()) : NULL;
     h->ok = md && h->ctx && EVP_DigestInit_ex2(h->ctx, md, NULL);
 }
@@ -585,6 +585,8 @@ static void h_flush(h_feed *h)
 
 static APR_INLINE void h_add(h_feed *h, const void *data, apr_size_t len)
 {
+    if (!len)                   /* data may be NULL: no memcpy of it */
+        return;
     if (len > sizeof(h->buf) - h->used) {
         h_flush(h);
         if (len >= sizeof(h->buf)) {
@@ -605,8 +607,8 @@ static apr_status_t h_end(h_feed *h, char *hex_out)
 
     h_flush(h);
     if (h->alg == AC_DIGEST_MD5) {
-        /* apr_md5_final wipes the context */
-        h->ok = h->ok && apr_md5_final(dig, &h->md5) == APR_SUCCESS;
+        /* called whatever came before: apr_md5_final wipes the context */
+        h->ok = apr_md5_final(dig, &h->md5) == APR_SUCCESS && h->ok;
         n = APR_MD5_DIGESTSIZE;
     }
     else
@@ -638,9 +640,7 @@ static apr_status_t h_join(EVP_MD_CTX *ctx, ac_digest_alg_e alg,
             return APR_EINVAL;
     h_begin(&h, ctx, alg);
     for (i = 0; i < n; i++) {
-        if (i && h.used < sizeof(h.buf))
-            h.buf[h.used++] = ':';      /* no memcpy call for one byte */
-        else if (i)
+        if (i)
             h_add(&h, ":", 1);
         h_add(&h, s[i], strlen(s[i]));
     }

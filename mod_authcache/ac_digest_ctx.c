@@ -18,9 +18,13 @@
  * 15 bytes, 20 characters: with the 16-digit cnonce of Chromium, Firefox
  * and python-requests, KD's input for MD5 (32 + 20 + 8 + 16 + 4 + 32
  * bytes and 5 colons) is 117 bytes, two MD5 blocks where 24 bytes took
- * three. The MAC keeps 80 bits (RFC 2104's floor for a truncated HMAC): a
- * forgery is a guess the server checks, one request each, and it grants
- * nothing without the password. 40 bits of seconds last past year 36000.
+ * three. The MAC keeps 80 bits. RFC 2104 asks a truncated HMAC for half
+ * the hash (128 bits here) against birthday attacks, but colliding MACs
+ * of nonces we issued forge nothing; what is left is guessing a MAC,
+ * which only the server can check, one request a guess (short tags where
+ * checks are limited so: NIST SP 800-107r1 section 5.3.4), and a forged
+ * nonce still grants nothing without the password. 40 bits of seconds
+ * last past the year 36000.
  */
 #define NONCE_SECS   5
 #define NONCE_MAC    10

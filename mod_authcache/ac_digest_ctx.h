@@ -39,9 +39,9 @@
 /*
  * A nonce is base64url(seconds || mac): seconds since the epoch (5 bytes,
  * big-endian) and the first 10 bytes of HMAC-SHA-256(key, "nonce",
- * realm, opaque, seconds); why so short: ac_digest_ctx.c. It carries its own age and is bound to the
- * realm and the opaque it was issued with; nothing needs to be stored to
- * check it. out holds AC_DIGEST_NONCE_LEN + 1 bytes.
+ * realm, opaque, seconds); why so short: ac_digest_ctx.c. It carries its
+ * own age and is bound to the realm and the opaque it was issued with;
+ * nothing needs to be stored to check it. out holds AC_DIGEST_NONCE_LEN + 1 bytes.
  */
 apr_status_t ac_digest_nonce_make(ac_mac_t *m,
                                   const char *realm, const char *opaque,

@@ -193,6 +193,8 @@ static apr_status_t nonce_check(authcache_digest_req *q, const char **why)
                                lifetime, &q->stale, why);
     if (rv == APR_SUCCESS) {
         apr_cpystrn(k->nonce, d->nonce, sizeof(k->nonce));
+        /* digest_vet checked d->opaque first: opaque_remembered counts
+         * on it */
         apr_cpystrn(k->nonce_opaque, d->opaque, sizeof(k->nonce_opaque));
         if (!k->nonce_realm || strcmp(k->nonce_realm, d->realm))
             k->nonce_realm = apr_pstrdup(q->r->connection->pool, d->realm);
@@ -201,7 +203,8 @@ static apr_status_t nonce_check(authcache_digest_req *q, const char **why)
     return rv;
 }
 
-/* the opaque nonce_check last remembered: one checked before it was */
+/* the opaque nonce_check last remembered, which it stores only after
+ * digest_vet checked it (below): the same string needs no check again */
 static int opaque_remembered(const authcache_digest_conn *k,
                              const char *opaque)
 {

@@ -265,6 +265,72 @@ static void test_streamed_hash(void)
     ac_digest_h_free(st);     /* abandoned: freed, no leak under ASan */
 }
 
+/* H as lowercase hex, from OpenSSL directly: a reference for the core's */
+static void ref_hex(const EVP_MD *md, const void *data, apr_size_t len,
+                    char *hex)
+{
+    unsigned char dig[EVP_MAX_MD_SIZE];
+    unsigned int n = 0, i;
+
+    EVP_Digest(data, len, dig, &n, md, NULL);
+    for (i = 0; i < n; i++)
+        sprintf(hex + 2 * i, "%02x", dig[i]);
+    hex[2 * n] = '\0';
+}
+
+/*
+ * The core gathers what it hashes in a 512-byte buffer: inputs and
+ * pieces on either side of it, against OpenSSL's one-shot hash.
+ */
+static void test_feed_boundaries(void)
+{
+    static const int piece[] = { 1, 7, 511, 512, 513, 600, 1 };
+    const EVP_MD *mds[2];
+    char *data = apr_palloc(pool, 4000), *uri;
+    char ref[AC_DIGEST_HEX_MAX + 1], out[AC_DIGEST_HEX_MAX + 1];
+    ac_digest_h_state *st;
+    apr_size_t len, at;
+    int a, i, joined = 1, streamed = 1, empty = 1;
+
+    mds[0] = EVP_md5();
+    mds[1] = EVP_sha256();
+    for (i = 0; i < 4000; i++)
+        data[i] = (char)('a' + i % 26);
+    for (a = 0; a < 2; a++) {
+        ac_digest_alg_e alg = a ? AC_DIGEST_SHA256 : AC_DIGEST_MD5;
+
+        for (len = 500; len <= 1100; len += len < 520 ? 1 : 290) {
+            uri = apr_pstrcat(pool, "GET:/", apr_pstrndup(pool, data, len),
+                              NULL);
+            ref_hex(mds[a], uri, strlen(uri), ref);
+            joined = joined && ac_digest_ha2(alg, "auth", "GET", uri + 4,
+                                             NULL, out) == APR_SUCCESS
+                     && !strcmp(out, ref);
+        }
+        ok(joined, "%s: H(A2) of 505 to 1,105 bytes as OpenSSL's",
+           a ? "SHA-256" : "MD5");
+        for (len = 0, i = 0; i < (int)(sizeof(piece) / sizeof(piece[0])); i++)
+            len += (apr_size_t)piece[i];
+        ref_hex(mds[a], data, len, ref);
+        streamed = ac_digest_h_start(alg, &st) == APR_SUCCESS;
+        for (at = 0, i = 0; i < (int)(sizeof(piece) / sizeof(piece[0])); i++) {
+            streamed = streamed && ac_digest_h_add(st, data + at,
+                                                   (apr_size_t)piece[i])
+                                   == APR_SUCCESS;
+            at += (apr_size_t)piece[i];
+        }
+        streamed = streamed && ac_digest_h_finish(st, out) == APR_SUCCESS
+                   && !strcmp(out, ref);
+        ok(streamed, "%s: pieces of 1 to 600 bytes streamed as OpenSSL's "
+           "hash of them", a ? "SHA-256" : "MD5");
+        ref_hex(mds[a], "", 0, ref);
+        empty = ac_digest_h(alg, NULL, 0, out) == APR_SUCCESS
+                && !strcmp(out, ref);
+        ok(empty, "%s: the hash of nothing (no data pointer)",
+           a ? "SHA-256" : "MD5");
+    }
+}
+
 static void test_other_computations(void)
 {
     char ha1[AC_DIGEST_HEX_MAX + 1], sess[AC_DIGEST_HEX_MAX + 1];
@@ -975,7 +1041,29 @@ static void test_scan_positions(void)
             }
         }
     }
-    ok(good, "quoted values of 0 to 24 bytes read whole");
+    for (len = 1, good = 1; len <= 24; len++) {
+        static const char tail[] = "\", nonce=\"n\", uri=\"/\", "
+                                   "response=\"" MD5R "\"";
+        apr_size_t n0 = strlen(USER "realm=\"");
+
+        for (at = 0; at < len; at++) {
+            /* a NUL (explicit length: no strlen) refused; obs-text kept */
+            memcpy(h, USER "realm=\"", n0);
+            memset(h + n0, 'a', (apr_size_t)len);
+            memcpy(h + n0 + len, tail, sizeof(tail));
+            h[n0 + at] = '\0';
+            why = NULL;
+            stopped = stopped
+                && ac_digest_parse(h, n0 + len + sizeof(tail) - 1, pool, &r,
+                                   &why) == APR_EINVAL
+                && why && strstr(why, "control character");
+            h[n0 + at] = (char)(at % 2 ? 0x80 : 0xff);
+            good = good && ac_digest_parse(h, strlen(h), pool, &r, &why)
+                           == APR_SUCCESS && strlen(r.realm) == (apr_size_t)len
+                   && (unsigned char)r.realm[at] == (at % 2 ? 0x80 : 0xff);
+        }
+    }
+    ok(good, "quoted values of 0 to 24 bytes read whole, obs-text too");
     ok(stopped, "a control character or quote at each place refused");
     ok(escaped, "a quoted-pair at each place undone");
 
@@ -1003,7 +1091,7 @@ static void test_scan_positions(void)
                               "auth", MD5R, out) == APR_EINVAL
        && ac_digest_response_ha2(AC_DIGEST_MD5, MD5R, "n", "00000001", "c",
                                  "auth", MD5R, out) == APR_SUCCESS,
-       "an H(A1) one digit long refused, the right length computed");
+       "an H(A1) one digit too long refused, the right length computed");
 }
 
 int main(void)
@@ -1014,6 +1102,7 @@ int main(void)
     test_rfc_examples();
     test_other_computations();
     test_streamed_hash();
+    test_feed_boundaries();
     test_roster();
     test_parser();
     test_scan_positions();

@@ -527,7 +527,8 @@ static void test_update(void)
 
     t = table(&mem, 4096, 16);
     nchunks = stats(t).nchunks;
-    /* a 17-byte key and a 61-byte value, a Digest window's: 2 chunks */
+    /* a 17-byte key and a 61-byte value: 2 chunks (as a Digest window's
+     * 49 bytes under its key) */
     memset(v, 'a', sizeof(v));
     put(t, 1, 17, v, sizeof(v), 1000, 0);
     put(t, 2, 17, "no", 2, 1000, 0);
